@@ -1,0 +1,38 @@
+# The two commands: `make run` and `make test`. Both set up .venv first (only when needed).
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+QWEN_STAMP := $(VENV)/.qwen-installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup run test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt scripts/install.sh scripts/build-llama-wheel.sh
+	bash scripts/install.sh
+	touch $@
+
+$(QWEN_STAMP): scripts/install-qwen.sh | $(STAMP)
+	bash scripts/install-qwen.sh
+	touch $@
+
+run: $(STAMP) $(QWEN_STAMP)
+	$(BIN)/chatwright model prepare
+	$(BIN)/chatwright run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	bash scripts/ensure-chromium.sh
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

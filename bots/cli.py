@@ -1,0 +1,119 @@
+"""The ``chatwright`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from conversation import ChatwrightError, Engine, Settings, build_engine, load_settings
+
+log = logging.getLogger("chatwright")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; errors become one line on stderr."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        return int(args.command(settings, args) or 0)
+    except ChatwrightError as error:
+        print(f"chatwright: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chatwright", description=__doc__)
+    parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="serve the web chat (and configured adapters)")
+    run.set_defaults(command=_run)
+
+    shell = commands.add_parser("shell", help="chat in the terminal")
+    shell.set_defaults(command=_shell)
+
+    chat = commands.add_parser("chat", help="answer JSON lines from stdin on stdout")
+    chat.add_argument("--jsonl", action="store_true", required=True, help="JSON lines in and out")
+    chat.set_defaults(command=_chat_jsonl)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply schema migrations").set_defaults(command=_db_upgrade)
+
+    model = commands.add_parser("model", help="the embedded model")
+    model_commands = model.add_subparsers(required=True, metavar="ACTION")
+    model_commands.add_parser("prepare", help="assemble and verify the model file").set_defaults(
+        command=_model_prepare
+    )
+    return parser
+
+
+def _run(settings: Settings, _args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415 - only this command serves HTTP
+
+    from bots.web import create_app  # noqa: PLC0415
+
+    app = create_app(build_engine(settings))
+    print(
+        f"chatwright: web chat on http://{settings.host}:{settings.port}/ (model {settings.model})",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+def _shell(settings: Settings, _args: argparse.Namespace) -> int:
+    from bots.console import run_shell  # noqa: PLC0415
+
+    asyncio.run(_with_engine(settings, run_shell))
+    return 0
+
+
+def _chat_jsonl(settings: Settings, _args: argparse.Namespace) -> int:
+    from bots.jsonl import serve_jsonl  # noqa: PLC0415
+
+    async def serve(engine: Engine) -> None:
+        await serve_jsonl(engine, sys.stdin.buffer, sys.stdout)
+
+    asyncio.run(_with_engine(settings, serve))
+    return 0
+
+
+async def _with_engine(settings: Settings, surface: Callable[[Engine], Awaitable[None]]) -> None:
+    engine = build_engine(settings)
+    try:
+        await surface(engine)
+    finally:
+        await engine.aclose()
+        await engine.llm.aclose()
+
+
+def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    from storage import create_database_engine, upgrade_schema  # noqa: PLC0415
+
+    upgrade_schema(create_database_engine(settings.resolved_database_url))
+    print("chatwright: database schema is up to date", file=sys.stderr)
+    return 0
+
+
+def _model_prepare(settings: Settings, _args: argparse.Namespace) -> int:
+    from conversation.llm.models import resolve_model_path  # noqa: PLC0415
+
+    if settings.model.startswith("openai:") or settings.model == "fake":
+        print(f"chatwright: model {settings.model} needs no preparation", file=sys.stderr)
+        return 0
+    path = resolve_model_path(settings.model, settings.resolved_cache_dir)
+    print(f"chatwright: model {settings.model} ready at {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

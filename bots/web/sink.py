@@ -1,0 +1,58 @@
+"""Hands replies to the browser request waiting for them."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from conversation import Message, Reply
+
+Event = dict[str, Any]
+
+
+class NoBrowserWaiting(Exception):
+    """The tab that asked is gone; the reply stays in the outbox and in the history."""
+
+
+class WebChatSink:
+    """One queue of events per message a browser request is waiting on."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, asyncio.Queue[Event | None]] = {}
+
+    def open(self, event_id: str) -> asyncio.Queue[Event | None]:
+        """Start waiting for the events of ``event_id``; None on the queue means settled."""
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._waiting[event_id] = queue
+        return queue
+
+    def close(self, event_id: str) -> None:
+        """Stop waiting (the request ended)."""
+        self._waiting.pop(event_id, None)
+
+    async def deliver(self, message: Message, reply: Reply) -> None:
+        """Pass a whole reply to the waiting request."""
+        queue = self._waiting.get(message.event_id)
+        if queue is None:
+            raise NoBrowserWaiting(message.event_id)
+        queue.put_nowait(
+            {
+                "type": "reply",
+                "text": reply.text,
+                "skill": reply.skill,
+                "data": reply.data,
+                "notice": reply.notice,
+            }
+        )
+
+    async def stream(self, message: Message, text: str) -> None:
+        """Pass a piece of text as it is generated."""
+        queue = self._waiting.get(message.event_id)
+        if queue is not None:
+            queue.put_nowait({"type": "token", "text": text})
+
+    async def settled(self, message: Message) -> None:
+        """End the waiting request's stream."""
+        queue = self._waiting.get(message.event_id)
+        if queue is not None:
+            queue.put_nowait(None)

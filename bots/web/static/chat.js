@@ -1,0 +1,108 @@
+// The web chat: each tab is its own user unless a name is set; replies stream in as NDJSON.
+"use strict";
+
+const log = document.getElementById("log");
+const form = document.getElementById("composer");
+const textBox = document.getElementById("text");
+const nameBox = document.getElementById("name");
+const sendButton = document.getElementById("send");
+
+function tabUser() {
+  let id = sessionStorage.getItem("chatwright-user");
+  if (!id) {
+    id = "tab-" + crypto.randomUUID();
+    sessionStorage.setItem("chatwright-user", id);
+  }
+  return id;
+}
+
+function currentUser() {
+  return nameBox.value.trim() || tabUser();
+}
+
+function addTurn(role, text) {
+  const div = document.createElement("div");
+  div.className = "turn " + role;
+  div.textContent = text;
+  log.appendChild(div);
+  log.scrollTop = log.scrollHeight;
+  return div;
+}
+
+async function loadHistory() {
+  log.replaceChildren();
+  const response = await fetch("/api/history?user=" + encodeURIComponent(currentUser()));
+  if (!response.ok) return;
+  const { turns } = await response.json();
+  for (const turn of turns) addTurn(turn.role, turn.text);
+}
+
+async function send(text) {
+  addTurn("user", text);
+  const bubble = addTurn("assistant pending", "");
+  sendButton.disabled = true;
+  try {
+    const response = await fetch("/api/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ user: currentUser(), text, event_id: crypto.randomUUID() }),
+    });
+    if (!response.ok) {
+      const { error } = await response.json();
+      bubble.className = "turn notice";
+      bubble.textContent = error;
+      return;
+    }
+    await readEvents(response.body, bubble);
+  } catch (error) {
+    bubble.className = "turn notice";
+    bubble.textContent = "The connection to the bot was lost: " + error;
+  } finally {
+    sendButton.disabled = false;
+  }
+}
+
+async function readEvents(body, bubble) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let current = bubble;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const event = JSON.parse(buffer.slice(0, newline));
+      buffer = buffer.slice(newline + 1);
+      if (event.type === "token") {
+        if (current === null) current = addTurn("assistant pending", "");
+        current.textContent += event.text;
+      } else if (event.type === "reply") {
+        if (current === null) current = addTurn("assistant", "");
+        current.textContent = event.text;
+        current.className = "turn " + (event.notice ? "notice" : "assistant");
+        current = null;
+      }
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+  if (current !== null && current.textContent === "") current.remove();
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = textBox.value.trim();
+  if (!text || sendButton.disabled) return;
+  textBox.value = "";
+  send(text);
+});
+
+textBox.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+nameBox.addEventListener("change", loadHistory);
+loadHistory();

@@ -1,0 +1,27 @@
+"""The conversation engine and the platform-neutral types adapters speak."""
+
+from conversation.assembly import build_engine
+from conversation.delivery import ReplySink
+from conversation.engine import Engine, EngineLimits, Submission
+from conversation.errors import BackendUnavailable, BadInput, ChatwrightError, ConfigError, SkillError
+from conversation.settings import Settings, load_settings
+from conversation.types import Message, Reply, Scope, Turn
+
+__all__ = [
+    "BackendUnavailable",
+    "BadInput",
+    "ChatwrightError",
+    "ConfigError",
+    "Engine",
+    "EngineLimits",
+    "Message",
+    "Reply",
+    "ReplySink",
+    "Scope",
+    "Settings",
+    "SkillError",
+    "Submission",
+    "Turn",
+    "build_engine",
+    "load_settings",
+]

@@ -1,0 +1,24 @@
+"""Builds a ready engine from Settings: database, migrations, model, skills, router."""
+
+from __future__ import annotations
+
+from conversation.engine import Engine, EngineLimits
+from conversation.llm import LLM, make_llm
+from conversation.router import Router
+from conversation.settings import Settings
+from skills import ChatSkill
+from storage import Ledger, create_database_engine, upgrade_schema
+
+
+def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
+    """An engine on the configured database (migrated to the latest schema) and model."""
+    database = create_database_engine(settings.resolved_database_url)
+    upgrade_schema(database)
+    skills = {"chat": ChatSkill(settings.persona, settings.max_reply_tokens)}
+    limits = EngineLimits(
+        history_tokens=settings.history_tokens,
+        max_message_chars=settings.max_message_chars,
+        retry_after_s=settings.retry_after_s,
+        max_attempts=settings.max_attempts,
+    )
+    return Engine(Ledger(database), llm or make_llm(settings), Router(skills), limits)

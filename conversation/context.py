@@ -1,0 +1,71 @@
+"""Per-scope conversation context held in RAM, loaded from storage on first use."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from conversation.types import Turn
+from storage import Ledger, ScopeStateRecord
+
+MAX_TURNS_KEPT = 200
+"""Turns of one scope kept in RAM (the token budget usually trims far earlier)."""
+
+
+@dataclass(slots=True)
+class ScopeContext:
+    """The recent turns and open dialogue of one scope. Only this scope's text is ever here."""
+
+    turns: list[Turn]
+    state: ScopeStateRecord
+    history_start: int = 0
+    """Index of the oldest turn still in the prompt. It moves in jumps, not one turn at a
+    time, so the prompt prefix stays the same for several turns and the model's cached
+    prefix can be reused."""
+    _token_counts: list[int] = field(default_factory=list)
+
+    def history(self, count_tokens: Callable[[str], int], budget: int) -> list[Turn]:
+        """The turns that fit in ``budget`` tokens; when over, drop old turns to half the budget."""
+        while len(self._token_counts) < len(self.turns):
+            self._token_counts.append(count_tokens(self.turns[len(self._token_counts)].text))
+        used = sum(self._token_counts[self.history_start :])
+        if used > budget:
+            while self.history_start < len(self.turns) and used > budget // 2:
+                used -= self._token_counts[self.history_start]
+                self.history_start += 1
+        return self.turns[self.history_start :]
+
+    def record(self, new_turns: list[Turn], state: ScopeStateRecord | None) -> None:
+        """Append a finished exchange and the new dialogue state."""
+        self.turns.extend(new_turns)
+        if state is not None:
+            self.state = state
+        overflow = len(self.turns) - MAX_TURNS_KEPT
+        if overflow > 0:
+            del self.turns[:overflow]
+            del self._token_counts[: min(overflow, len(self._token_counts))]
+            self.history_start = max(0, self.history_start - overflow)
+
+
+class ContextCache:
+    """An LRU of ScopeContext by scope key; misses load from the ledger off the event loop."""
+
+    def __init__(self, ledger: Ledger, capacity: int = 10_000) -> None:
+        self._ledger = ledger
+        self._capacity = capacity
+        self._contexts: OrderedDict[str, ScopeContext] = OrderedDict()
+
+    async def get(self, scope_key: str) -> ScopeContext:
+        """The context of ``scope_key``. Callers hold the scope's lock, so loads never race."""
+        context = self._contexts.get(scope_key)
+        if context is None:
+            snapshot = await asyncio.to_thread(self._ledger.load_scope, scope_key, MAX_TURNS_KEPT)
+            context = ScopeContext(snapshot.turns, snapshot.state)
+            self._contexts[scope_key] = context
+            while len(self._contexts) > self._capacity:
+                self._contexts.popitem(last=False)
+        else:
+            self._contexts.move_to_end(scope_key)
+        return context

@@ -1,0 +1,302 @@
+"""The conversation engine: inbox-first idempotency, per-scope serialisation, durable replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from conversation.batching import GroupCommit
+from conversation.context import ContextCache, ScopeContext
+from conversation.delivery import ReplySink
+from conversation.errors import BackendUnavailable, BadInput
+from conversation.llm.base import LLM
+from conversation.router import Router, UnknownCommand
+from conversation.types import Message, Reply, Scope, Turn
+from skills.base import SkillRequest
+from storage import Completion, Ledger, PendingMessage, ScopeStateRecord, TranscriptRecord
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong while answering this message."
+
+
+@dataclass(frozen=True, slots=True)
+class EngineLimits:
+    """The engine's knobs (taken from Settings)."""
+
+    history_tokens: int = 1500
+    max_message_chars: int = 20_000
+    retry_after_s: float = 30.0
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """The engine's answer to ``submit``: the event is durable (accepted) or was seen before."""
+
+    accepted: bool
+    inbox_id: int | None
+
+
+class Engine:
+    """Turns accepted messages into replies: one scope at a time, many scopes at once.
+
+    ``submit`` returns only once the message is committed to the inbox, so an adapter may
+    acknowledge the platform right after it. Processing and delivery happen in the
+    background; the replies of one message are written in the same transaction that
+    marks it done, and each is marked sent once its platform accepted it.
+    """
+
+    def __init__(self, ledger: Ledger, llm: LLM, router: Router, limits: EngineLimits) -> None:
+        self.ledger = ledger
+        self.llm = llm
+        self.router = router
+        self.limits = limits
+        self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="chatwright-db")
+        self._accept = GroupCommit(self._accept_batch, self._db_thread)
+        self._complete = GroupCommit(ledger.complete, self._db_thread)
+        self._mark_sent = GroupCommit(self._mark_sent_batch, self._db_thread)
+        self._contexts = ContextCache(ledger)
+        self._sinks: dict[str, ReplySink] = {}
+        self._scope_queues: dict[str, deque[PendingMessage]] = {}
+        self._workers: set[asyncio.Task[None]] = set()
+        self._retries: set[asyncio.TimerHandle] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # -- adapters' side ---------------------------------------------------------------
+
+    def register_sink(self, platform: str, sink: ReplySink) -> None:
+        """Route replies for ``platform`` to ``sink`` (register before ``start``)."""
+        self._sinks[platform] = sink
+
+    def check(self, message: Message) -> None:
+        """Raise BadInput with a sentence for the user if ``message`` cannot be accepted."""
+        if not message.event_id:
+            raise BadInput("The message has no event id.")
+        if not message.text.strip():
+            raise BadInput("The message is empty.")
+        if len(message.text) > self.limits.max_message_chars:
+            raise BadInput(
+                f"The message is {len(message.text):,} characters long; "
+                f"the limit is {self.limits.max_message_chars:,}."
+            )
+        if "\x00" in message.text or not _is_encodable(message.text):
+            raise BadInput("The message is not valid text.")
+
+    async def submit(self, message: Message) -> Submission:
+        """Check, then durably accept ``message``; processing continues in the background."""
+        self.check(message)
+        inbox_id = await self._accept.submit(message)
+        if inbox_id is None:
+            return Submission(False, None)
+        self._dispatch(PendingMessage(inbox_id, message, 0))
+        return Submission(True, inbox_id)
+
+    async def history(self, scope: Scope, max_turns: int = 50) -> list[Turn]:
+        """The stored turns of ``scope``, oldest first."""
+        snapshot = await asyncio.to_thread(self.ledger.load_scope, scope.key, max_turns)
+        return snapshot.turns
+
+    async def start(self) -> None:
+        """Deliver replies left unsent and process messages left unfinished by a previous run."""
+        for platform, sink in self._sinks.items():
+            for item in await asyncio.to_thread(self.ledger.unsent, platform):
+                await self._deliver(sink, item.message, [item.reply], [item.outbox_id])
+        for pending in await asyncio.to_thread(self.ledger.pending, time.time()):
+            self._dispatch(pending)
+
+    async def join(self) -> None:
+        """Wait until every dispatched message is answered (scheduled retries excepted)."""
+        await self._idle.wait()
+
+    async def aclose(self) -> None:
+        """Stop scheduled retries and wait for work in progress."""
+        for handle in self._retries:
+            handle.cancel()
+        await self.join()
+        self._db_thread.shutdown(wait=True)
+
+    # -- batching ---------------------------------------------------------------------
+
+    def _accept_batch(self, messages: Sequence[Message]) -> list[int | None]:
+        inserted = self.ledger.accept(messages)
+        results: list[int | None] = []
+        for message in messages:  # a duplicate inside the batch gets None, like one across batches
+            results.append(inserted.pop(message.event_id, None))
+        return results
+
+    def _mark_sent_batch(self, outbox_ids: Sequence[int]) -> list[None]:
+        self.ledger.mark_sent(outbox_ids)
+        return [None] * len(outbox_ids)
+
+    # -- processing -------------------------------------------------------------------
+
+    def _dispatch(self, pending: PendingMessage) -> None:
+        scope_key = pending.message.scope.key
+        queue = self._scope_queues.get(scope_key)
+        if queue is not None:
+            queue.append(pending)
+            return
+        self._scope_queues[scope_key] = deque([pending])
+        self._idle.clear()
+        worker = asyncio.create_task(self._work_through(scope_key))
+        self._workers.add(worker)
+        worker.add_done_callback(self._workers.discard)
+
+    async def _work_through(self, scope_key: str) -> None:
+        queue = self._scope_queues[scope_key]
+        try:
+            while queue:
+                await self._process(queue[0])
+                queue.popleft()
+        finally:
+            del self._scope_queues[scope_key]
+            if not self._scope_queues:
+                self._idle.set()
+
+    async def _process(self, pending: PendingMessage) -> None:
+        context = await self._contexts.get(pending.message.scope.key)
+        try:
+            completion = await self._answer(pending, context)
+        except BackendUnavailable as error:
+            completion = self._defer(pending, error)
+        except Exception:
+            log.exception("answering inbox row %d failed", pending.inbox_id)
+            completion = Completion(
+                pending.inbox_id, pending.message, [Reply(SORRY, notice=True)], failed=True
+            )
+        outbox_ids = await self._complete.submit(completion)
+        context.record(list(completion.turns), completion.new_state)
+        if completion.retry_at is not None:
+            self._schedule_retry(PendingMessage(pending.inbox_id, pending.message, pending.attempts + 1))
+        sink = self._sinks.get(pending.message.platform)
+        if sink is not None:
+            await self._deliver(sink, pending.message, completion.replies, outbox_ids)
+            await sink.settled(pending.message)
+
+    async def _answer(self, pending: PendingMessage, context: ScopeContext) -> Completion:
+        message = pending.message
+        started = time.perf_counter()
+        try:
+            route = await self.router.route(message.text, context.state.active_skill)
+        except UnknownCommand as unknown:
+            return Completion(pending.inbox_id, message, [Reply(str(unknown), notice=True)])
+        sink = self._sinks.get(message.platform)
+
+        async def stream_to_sink(piece: str) -> None:
+            if sink is not None:
+                await sink.stream(message, piece)
+
+        holding = context.state.active_skill == route.skill.name
+        request = SkillRequest(
+            message=message,
+            text=route.text,
+            history=context.history(self.llm.count_tokens, self.limits.history_tokens),
+            state=dict(context.state.state) if holding else {},
+            llm=self.llm,
+            on_token=stream_to_sink,
+        )
+        response = await route.skill.handle(request)
+        answer = "\n\n".join(reply.text for reply in response.replies)
+        new_state = ScopeStateRecord(route.skill.name, response.state) if response.hold_dialogue else None
+        if new_state is None and context.state.active_skill is not None:
+            new_state = ScopeStateRecord(None, {})
+        used = response.completion
+        transcript = TranscriptRecord(
+            skill=route.skill.name,
+            intent=route.intent,
+            model=used.model if used else "",
+            prompt=response.prompt,
+            output=answer,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            prompt_tokens=used.prompt_tokens if used else 0,
+            completion_tokens=used.completion_tokens if used else 0,
+        )
+        return Completion(
+            pending.inbox_id,
+            message,
+            response.replies,
+            turns=[Turn("user", message.text), Turn("assistant", answer)],
+            transcript=transcript,
+            new_state=new_state,
+        )
+
+    def _defer(self, pending: PendingMessage, error: BackendUnavailable) -> Completion:
+        attempts = pending.attempts + 1
+        transcript = TranscriptRecord(
+            skill="",
+            intent="",
+            model=self.llm.name,
+            prompt="",
+            output=str(error),
+            latency_ms=0.0,
+            outcome="backend_error",
+        )
+        if attempts >= self.limits.max_attempts:
+            text = (
+                f"Sorry, the language model is still unavailable ({error}); "
+                f"I gave up on this message after {attempts} attempts."
+            )
+            return Completion(
+                pending.inbox_id,
+                pending.message,
+                [Reply(text, notice=True)],
+                transcript=transcript,
+                failed=True,
+            )
+        replies = (
+            []
+            if pending.attempts
+            else [
+                Reply(
+                    f"The language model is unavailable right now ({error}). Your message is saved "
+                    "and will be answered as soon as it is back.",
+                    notice=True,
+                )
+            ]
+        )
+        return Completion(
+            pending.inbox_id,
+            pending.message,
+            replies,
+            transcript=transcript,
+            retry_at=time.time() + self.limits.retry_after_s,
+        )
+
+    def _schedule_retry(self, pending: PendingMessage) -> None:
+        def fire() -> None:
+            self._retries.discard(handle)
+            self._dispatch(pending)
+
+        handle = asyncio.get_running_loop().call_later(self.limits.retry_after_s, fire)
+        self._retries.add(handle)
+
+    async def _deliver(
+        self, sink: ReplySink, message: Message, replies: Sequence[Reply], outbox_ids: Sequence[int]
+    ) -> None:
+        for reply, outbox_id in zip(replies, outbox_ids, strict=True):
+            try:
+                await sink.deliver(message, reply)
+            except Exception as error:  # noqa: BLE001 - the reply stays in the outbox
+                log.warning(
+                    "delivery to %s failed (%s); reply %d kept in the outbox",
+                    message.platform,
+                    error,
+                    outbox_id,
+                )
+                return
+            await self._mark_sent.submit(outbox_id)
+
+
+def _is_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, e.g. from undecodable bytes
+        return False
+    return True

@@ -1,0 +1,21 @@
+"""The error hierarchy: each error carries one sentence a user can read."""
+
+
+class ChatwrightError(Exception):
+    """Base of every error chatwright raises on purpose."""
+
+
+class ConfigError(ChatwrightError):
+    """A configuration value is missing or invalid; the message names the key."""
+
+
+class BadInput(ChatwrightError):
+    """A message cannot be accepted as it is (empty, too long, not text)."""
+
+
+class BackendUnavailable(ChatwrightError):
+    """The language model backend failed, timed out or cannot be reached."""
+
+
+class SkillError(ChatwrightError):
+    """A skill could not complete a request."""

@@ -1,0 +1,38 @@
+"""LLM backends behind one interface, chosen by ``CHATWRIGHT_MODEL``."""
+
+from __future__ import annotations
+
+from conversation.llm.base import LLM, ChatMessage, Completion, GenerationOptions, TokenSink
+from conversation.llm.fake import FakeLLM
+from conversation.settings import Settings
+
+OPENAI_PREFIX = "openai:"
+
+
+def make_llm(settings: Settings) -> LLM:
+    """The backend named by ``settings.model``: fake, openai:<model>, or an embedded GGUF."""
+    if settings.model == "fake":
+        return FakeLLM()
+    if settings.model.startswith(OPENAI_PREFIX):
+        from conversation.llm.openai_backend import OpenAIBackend  # noqa: PLC0415 - optional path
+
+        return OpenAIBackend(
+            model=settings.model.removeprefix(OPENAI_PREFIX),
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key.get_secret_value(),
+            timeout_s=settings.llm_timeout_s,
+        )
+    from conversation.llm.embedded import LlamaCppBackend  # noqa: PLC0415 - loads llama.cpp
+    from conversation.llm.models import resolve_model_path  # noqa: PLC0415
+
+    return LlamaCppBackend(
+        model_path=resolve_model_path(settings.model, settings.resolved_cache_dir),
+        name=settings.model,
+        n_ctx=settings.context_window,
+        n_threads=settings.llm_threads,
+        timeout_s=settings.llm_timeout_s,
+        kv_cache_bytes=settings.kv_cache_mb * 1024 * 1024,
+    )
+
+
+__all__ = ["LLM", "ChatMessage", "Completion", "FakeLLM", "GenerationOptions", "TokenSink", "make_llm"]

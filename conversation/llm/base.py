@@ -1,0 +1,68 @@
+"""The one small interface every language model backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Role = Literal["system", "user", "assistant"]
+TokenSink = Callable[[str], Awaitable[None]]
+"""Receives each piece of generated text as it is produced."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """One message of a chat prompt."""
+
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationOptions:
+    """How to generate: the course's temperatures are set by each skill."""
+
+    temperature: float = 0.7
+    max_tokens: int = 512
+    stop: Sequence[str] = ()
+    json_schema: dict[str, Any] | None = None
+    """When set, the output is constrained to JSON matching this schema."""
+    conversation: str | None = None
+    """A stable id (the scope key) so a backend can reuse this conversation's cached prefix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """What a backend returns: the text plus the figures a transcript records."""
+
+    text: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    first_token_s: float = 0.0
+    total_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class LLM(Protocol):
+    """A chat model: messages in, text (optionally streamed token by token) out."""
+
+    name: str
+
+    async def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        on_token: TokenSink | None = None,
+    ) -> Completion:
+        """Generate a reply; raise BackendUnavailable on failure or timeout."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the text costs in this model's prompt."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the model."""
+        ...

@@ -1,0 +1,56 @@
+"""FakeLLM: a deterministic, instant backend for engine tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+
+from conversation.errors import BackendUnavailable
+from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink
+
+Responder = Callable[[Sequence[ChatMessage]], str]
+
+
+def echo_last_user_message(messages: Sequence[ChatMessage]) -> str:
+    """The default responder: repeats the last user message."""
+    last = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    return f"echo: {last}"
+
+
+class FakeLLM:
+    """Answers with ``responder(messages)``; records every prompt; can be told to fail or stall."""
+
+    def __init__(self, responder: Responder = echo_last_user_message, name: str = "fake") -> None:
+        self.name = name
+        self.responder = responder
+        self.prompts: list[list[ChatMessage]] = []
+        self.failure: str | None = None
+        """When set, every call raises BackendUnavailable with this text."""
+        self.delay_s = 0.0
+
+    async def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        on_token: TokenSink | None = None,
+    ) -> Completion:
+        """Return the responder's text, streamed word by word when asked."""
+        self.prompts.append(list(messages))
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.failure is not None:
+            raise BackendUnavailable(self.failure)
+        text = self.responder(messages)
+        if on_token is not None:
+            for piece in re.findall(r"\S+\s*|\s+", text):
+                await on_token(piece)
+        prompt_tokens = sum(self.count_tokens(m.content) for m in messages)
+        return Completion(text, self.name, prompt_tokens, self.count_tokens(text))
+
+    def count_tokens(self, text: str) -> int:
+        """Roughly one token per four characters."""
+        return (len(text) + 3) // 4
+
+    async def aclose(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,95 @@
+"""One typed settings object, read once at start-up from chatwright.toml and CHATWRIGHT_* variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from conversation.errors import ConfigError
+
+DEFAULT_PERSONA = (
+    "You are chatwright, a friendly and concise assistant in a team chat. Answer helpfully and briefly."
+)
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Environment variables win over the TOML file."""
+
+    model_config = SettingsConfigDict(env_prefix="CHATWRIGHT_", extra="forbid")
+
+    data_dir: Path = Path("data")
+    cache_dir: Path = Path("~/.cache/chatwright")
+    database_url: str = ""
+    """Empty means a SQLite file in the data dir."""
+
+    model: str = "qwen2.5-1.5b"
+    """qwen2.5-1.5b | smollm2-135m | /path/to/model.gguf | openai:<model> | fake"""
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr = SecretStr("")
+    llm_timeout_s: float = Field(120.0, gt=0)
+    llm_threads: int = Field(0, ge=0)
+    """0 means one thread per core."""
+    context_window: int = Field(4096, ge=256)
+    kv_cache_mb: int = Field(512, ge=0)
+    """RAM for saved conversation KV states (prompt-prefix reuse between turns)."""
+    max_reply_tokens: int = Field(512, ge=1)
+
+    history_tokens: int = Field(1500, ge=64)
+    """Token budget for past turns in a prompt; the oldest turns are dropped first."""
+    persona: str = DEFAULT_PERSONA
+    max_message_chars: int = Field(20_000, ge=1)
+    retry_after_s: float = Field(30.0, gt=0)
+    """How long a message whose backend failed waits before the next attempt."""
+    max_attempts: int = Field(5, ge=1)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read, in order of precedence: arguments, CHATWRIGHT_* variables, chatwright.toml."""
+        toml_path = Path(os.environ.get("CHATWRIGHT_CONFIG", "chatwright.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_path))
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        """The cache dir with ``~`` expanded."""
+        return self.cache_dir.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``<data_dir>/chatwright.db``."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'chatwright.db'}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; a bad value raises ConfigError naming the key in one line."""
+    if "CHATWRIGHT_CONFIG" in os.environ and not Path(os.environ["CHATWRIGHT_CONFIG"]).is_file():
+        raise ConfigError(f"CHATWRIGHT_CONFIG: no such file {os.environ['CHATWRIGHT_CONFIG']}")
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "settings"
+        shown = "hidden" if _is_secret(key) else repr(first.get("input"))
+        raise ConfigError(f"{key}: {first['msg']} (got {shown})") from None
+
+
+def _is_secret(key: str) -> bool:
+    return any(word in key.lower() for word in ("key", "token", "secret", "password"))

@@ -1,0 +1,54 @@
+"""The skill interface: what a skill gets from the engine and what it gives back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from conversation.llm.base import LLM, ChatMessage, Completion, TokenSink
+from conversation.types import Message, Reply, Turn
+
+
+@dataclass(frozen=True, slots=True)
+class SkillRequest:
+    """One turn handed to a skill. The skill knows no platform."""
+
+    message: Message
+    text: str
+    """The text meant for the skill (a command's name already removed)."""
+    history: Sequence[Turn]
+    """Earlier turns of this scope only, already trimmed to the token budget."""
+    state: dict[str, Any]
+    """This skill's open-dialogue state, empty when none is open."""
+    llm: LLM
+    on_token: TokenSink | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SkillResponse:
+    """A skill's answer, plus what the engine must remember and record."""
+
+    replies: Sequence[Reply]
+    hold_dialogue: bool = False
+    """True: the next message of this scope comes back to this skill."""
+    state: dict[str, Any] = field(default_factory=dict)
+    prompt: str = ""
+    completion: Completion | None = None
+    """The model call behind the answer, if any (recorded in the transcript)."""
+
+
+class Skill(Protocol):
+    """A capability the router can send a turn to."""
+
+    name: str
+    description: str
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        """Answer one turn; raise BackendUnavailable if the model cannot be reached."""
+        ...
+
+
+def render_prompt(messages: Sequence[ChatMessage]) -> str:
+    """A readable transcript form of a chat prompt, stored with each model call."""
+    return "\n".join(f"[{m.role}] {m.content}" for m in messages)

@@ -1,0 +1,39 @@
+"""chat: general conversation with a configurable persona; the router's fallback."""
+
+from __future__ import annotations
+
+from conversation.llm.base import ChatMessage, GenerationOptions
+from conversation.types import Reply
+from skills.base import SkillRequest, SkillResponse, render_prompt
+
+CHAT_TEMPERATURE = 0.7
+
+
+class ChatSkill:
+    """Answers with the persona as system prompt and the scope's recent turns as context."""
+
+    name = "chat"
+    description = "General conversation."
+
+    def __init__(self, persona: str, max_tokens: int = 512) -> None:
+        self.persona = persona
+        self.max_tokens = max_tokens
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        """Send persona + history + the new message to the model."""
+        messages = [ChatMessage("system", self.persona)]
+        messages += [
+            ChatMessage("user" if t.role == "user" else "assistant", t.text) for t in request.history
+        ]
+        messages.append(ChatMessage("user", request.text))
+        options = GenerationOptions(
+            temperature=CHAT_TEMPERATURE,
+            max_tokens=self.max_tokens,
+            conversation=request.message.scope.key,
+        )
+        completion = await request.llm.complete(messages, options, request.on_token)
+        return SkillResponse(
+            replies=[Reply(completion.text.strip(), skill=self.name)],
+            prompt=render_prompt(messages),
+            completion=completion,
+        )

@@ -1,0 +1,1 @@
+"""Local stand-ins for the external services chatwright talks to, for tests."""

@@ -1,0 +1,1 @@
+"""Training: transcripts -> dataset -> fine-tune -> evaluate -> promote (see DESIGN.md)."""
