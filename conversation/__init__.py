@@ -5,7 +5,7 @@ from conversation.delivery import ReplySink
 from conversation.engine import Engine, EngineLimits, Submission
 from conversation.errors import BackendUnavailable, BadInput, ChatwrightError, ConfigError, SkillError
 from conversation.settings import Settings, load_settings
-from conversation.types import Message, Reply, Scope, Turn
+from conversation.types import Message, Reply, Scope
 
 __all__ = [
     "BackendUnavailable",
@@ -21,7 +21,6 @@ __all__ = [
     "Settings",
     "SkillError",
     "Submission",
-    "Turn",
     "build_engine",
     "load_settings",
 ]

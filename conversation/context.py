@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
-from conversation.types import Turn
+from conversation.llm.base import ChatMessage, Role
 from storage import Ledger, ScopeStateRecord
 
 MAX_TURNS_KEPT = 200
@@ -18,7 +19,7 @@ MAX_TURNS_KEPT = 200
 class ScopeContext:
     """The recent turns and open dialogue of one scope. Only this scope's text is ever here."""
 
-    turns: list[Turn]
+    turns: list[ChatMessage]
     state: ScopeStateRecord
     history_start: int = 0
     """Index of the oldest turn still in the prompt. It moves in jumps, not one turn at a
@@ -26,10 +27,10 @@ class ScopeContext:
     prefix can be reused."""
     _token_counts: list[int] = field(default_factory=list)
 
-    def history(self, count_tokens: Callable[[str], int], budget: int) -> list[Turn]:
+    def history(self, count_tokens: Callable[[str], int], budget: int) -> list[ChatMessage]:
         """The turns that fit in ``budget`` tokens; when over, drop old turns to half the budget."""
         while len(self._token_counts) < len(self.turns):
-            self._token_counts.append(count_tokens(self.turns[len(self._token_counts)].text))
+            self._token_counts.append(count_tokens(self.turns[len(self._token_counts)].content))
         used = sum(self._token_counts[self.history_start :])
         if used > budget:
             while self.history_start < len(self.turns) and used > budget // 2:
@@ -37,7 +38,7 @@ class ScopeContext:
                 self.history_start += 1
         return self.turns[self.history_start :]
 
-    def record(self, new_turns: list[Turn], state: ScopeStateRecord | None) -> None:
+    def record(self, new_turns: Sequence[ChatMessage], state: ScopeStateRecord | None) -> None:
         """Append a finished exchange and the new dialogue state."""
         self.turns.extend(new_turns)
         if state is not None:
@@ -62,10 +63,15 @@ class ContextCache:
         context = self._contexts.get(scope_key)
         if context is None:
             snapshot = await asyncio.to_thread(self._ledger.load_scope, scope_key, MAX_TURNS_KEPT)
-            context = ScopeContext(snapshot.turns, snapshot.state)
+            context = ScopeContext(as_turns(snapshot.turns), snapshot.state)
             self._contexts[scope_key] = context
             while len(self._contexts) > self._capacity:
                 self._contexts.popitem(last=False)
         else:
             self._contexts.move_to_end(scope_key)
         return context
+
+
+def as_turns(rows: Sequence[tuple[str, str]]) -> list[ChatMessage]:
+    """Stored (role, text) rows as chat messages."""
+    return [ChatMessage(cast(Role, role), text) for role, text in rows]

@@ -6,21 +6,23 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from conversation.batching import GroupCommit
-from conversation.context import ContextCache, ScopeContext
+from conversation.context import ContextCache, ScopeContext, as_turns
 from conversation.delivery import ReplySink
 from conversation.errors import BackendUnavailable, BadInput
-from conversation.llm.base import LLM
+from conversation.llm.base import LLM, ChatMessage
 from conversation.router import Router, UnknownCommand
-from conversation.types import Message, Reply, Scope, Turn
+from conversation.types import Message, Reply, Scope
 from skills.base import SkillRequest
-from storage import Completion, Ledger, PendingMessage, ScopeStateRecord, TranscriptRecord
+from storage import Completion, Ledger, NewEvent, OutboxKey, ScopeStateRecord, TranscriptRecord
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SORRY = "Sorry, something went wrong while answering this message."
 
@@ -33,6 +35,44 @@ class EngineLimits:
     max_message_chars: int = 20_000
     retry_after_s: float = 30.0
     max_attempts: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    """An accepted message waiting for (another) attempt."""
+
+    inbox_id: int
+    message: Message
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt at a message produced; stored atomically, then delivered."""
+
+    replies: Sequence[Reply]
+    turns: Sequence[ChatMessage] = ()
+    transcript: TranscriptRecord | None = None
+    new_state: ScopeStateRecord | None = None
+    retry_at: float | None = None
+    failed: bool = False
+
+    def completion_of(self, pending: PendingMessage) -> Completion:
+        """The storage record of this outcome."""
+        message = pending.message
+        return Completion(
+            inbox_id=pending.inbox_id,
+            attempt=pending.attempts,
+            platform=message.platform,
+            scope_key=message.scope.key,
+            user_id=message.user,
+            replies=[reply.to_record() for reply in self.replies],
+            turns=self.turns,
+            transcript=self.transcript,
+            new_state=self.new_state,
+            retry_at=self.retry_at,
+            failed=self.failed,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +99,8 @@ class Engine:
         self.limits = limits
         self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="chatwright-db")
         self._accept = GroupCommit(self._accept_batch, self._db_thread)
-        self._complete = GroupCommit(ledger.complete, self._db_thread)
-        self._mark_sent = GroupCommit(self._mark_sent_batch, self._db_thread)
+        self._complete = GroupCommit(_no_results(ledger.complete), self._db_thread)
+        self._mark_sent = GroupCommit(_no_results(ledger.mark_sent), self._db_thread)
         self._contexts = ContextCache(ledger)
         self._sinks: dict[str, ReplySink] = {}
         self._scope_queues: dict[str, deque[PendingMessage]] = {}
@@ -98,18 +138,19 @@ class Engine:
         self._dispatch(PendingMessage(inbox_id, message, 0))
         return Submission(True, inbox_id)
 
-    async def history(self, scope: Scope, max_turns: int = 50) -> list[Turn]:
+    async def history(self, scope: Scope, max_turns: int = 50) -> list[ChatMessage]:
         """The stored turns of ``scope``, oldest first."""
         snapshot = await asyncio.to_thread(self.ledger.load_scope, scope.key, max_turns)
-        return snapshot.turns
+        return as_turns(snapshot.turns)
 
     async def start(self) -> None:
         """Deliver replies left unsent and process messages left unfinished by a previous run."""
         for platform, sink in self._sinks.items():
-            for item in await asyncio.to_thread(self.ledger.unsent, platform):
-                await self._deliver(sink, item.message, [item.reply], [item.outbox_id])
-        for pending in await asyncio.to_thread(self.ledger.pending, time.time()):
-            self._dispatch(pending)
+            for unsent in await asyncio.to_thread(self.ledger.unsent, platform):
+                message, reply = Message.from_record(unsent.message), Reply.from_record(unsent.reply)
+                await self._deliver(sink, message, [reply], [unsent.key])
+        for row in await asyncio.to_thread(self.ledger.pending, time.time()):
+            self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
 
     async def join(self) -> None:
         """Wait until every dispatched message is answered (scheduled retries excepted)."""
@@ -125,15 +166,13 @@ class Engine:
     # -- batching ---------------------------------------------------------------------
 
     def _accept_batch(self, messages: Sequence[Message]) -> list[int | None]:
-        inserted = self.ledger.accept(messages)
+        inserted = self.ledger.accept(
+            [NewEvent(m.event_id, m.platform, m.scope.key, m.to_record()) for m in messages]
+        )
         results: list[int | None] = []
         for message in messages:  # a duplicate inside the batch gets None, like one across batches
             results.append(inserted.pop(message.event_id, None))
         return results
-
-    def _mark_sent_batch(self, outbox_ids: Sequence[int]) -> list[None]:
-        self.ledger.mark_sent(outbox_ids)
-        return [None] * len(outbox_ids)
 
     # -- processing -------------------------------------------------------------------
 
@@ -163,30 +202,29 @@ class Engine:
     async def _process(self, pending: PendingMessage) -> None:
         context = await self._contexts.get(pending.message.scope.key)
         try:
-            completion = await self._answer(pending, context)
+            outcome = await self._answer(pending, context)
         except BackendUnavailable as error:
-            completion = self._defer(pending, error)
+            outcome = self._defer(pending, error)
         except Exception:
             log.exception("answering inbox row %d failed", pending.inbox_id)
-            completion = Completion(
-                pending.inbox_id, pending.message, [Reply(SORRY, notice=True)], failed=True
-            )
-        outbox_ids = await self._complete.submit(completion)
-        context.record(list(completion.turns), completion.new_state)
-        if completion.retry_at is not None:
+            outcome = Outcome([Reply(SORRY, notice=True)], failed=True)
+        await self._complete.submit(outcome.completion_of(pending))
+        context.record(outcome.turns, outcome.new_state)
+        if outcome.retry_at is not None:
             self._schedule_retry(PendingMessage(pending.inbox_id, pending.message, pending.attempts + 1))
         sink = self._sinks.get(pending.message.platform)
         if sink is not None:
-            await self._deliver(sink, pending.message, completion.replies, outbox_ids)
+            keys = [OutboxKey(pending.inbox_id, pending.attempts, n) for n in range(len(outcome.replies))]
+            await self._deliver(sink, pending.message, outcome.replies, keys)
             await sink.settled(pending.message)
 
-    async def _answer(self, pending: PendingMessage, context: ScopeContext) -> Completion:
+    async def _answer(self, pending: PendingMessage, context: ScopeContext) -> Outcome:
         message = pending.message
         started = time.perf_counter()
         try:
             route = await self.router.route(message.text, context.state.active_skill)
         except UnknownCommand as unknown:
-            return Completion(pending.inbox_id, message, [Reply(str(unknown), notice=True)])
+            return Outcome([Reply(str(unknown), notice=True)])
         sink = self._sinks.get(message.platform)
 
         async def stream_to_sink(piece: str) -> None:
@@ -218,16 +256,14 @@ class Engine:
             prompt_tokens=used.prompt_tokens if used else 0,
             completion_tokens=used.completion_tokens if used else 0,
         )
-        return Completion(
-            pending.inbox_id,
-            message,
+        return Outcome(
             response.replies,
-            turns=[Turn("user", message.text), Turn("assistant", answer)],
+            turns=[ChatMessage("user", message.text), ChatMessage("assistant", answer)],
             transcript=transcript,
             new_state=new_state,
         )
 
-    def _defer(self, pending: PendingMessage, error: BackendUnavailable) -> Completion:
+    def _defer(self, pending: PendingMessage, error: BackendUnavailable) -> Outcome:
         attempts = pending.attempts + 1
         transcript = TranscriptRecord(
             skill="",
@@ -243,28 +279,14 @@ class Engine:
                 f"Sorry, the language model is still unavailable ({error}); "
                 f"I gave up on this message after {attempts} attempts."
             )
-            return Completion(
-                pending.inbox_id,
-                pending.message,
-                [Reply(text, notice=True)],
-                transcript=transcript,
-                failed=True,
-            )
-        replies = (
-            []
-            if pending.attempts
-            else [
-                Reply(
-                    f"The language model is unavailable right now ({error}). Your message is saved "
-                    "and will be answered as soon as it is back.",
-                    notice=True,
-                )
-            ]
+            return Outcome([Reply(text, notice=True)], transcript=transcript, failed=True)
+        notice = Reply(
+            f"The language model is unavailable right now ({error}). Your message is saved "
+            "and will be answered as soon as it is back.",
+            notice=True,
         )
-        return Completion(
-            pending.inbox_id,
-            pending.message,
-            replies,
+        return Outcome(
+            [] if pending.attempts else [notice],
             transcript=transcript,
             retry_at=time.time() + self.limits.retry_after_s,
         )
@@ -278,20 +300,30 @@ class Engine:
         self._retries.add(handle)
 
     async def _deliver(
-        self, sink: ReplySink, message: Message, replies: Sequence[Reply], outbox_ids: Sequence[int]
+        self, sink: ReplySink, message: Message, replies: Sequence[Reply], keys: Sequence[OutboxKey]
     ) -> None:
-        for reply, outbox_id in zip(replies, outbox_ids, strict=True):
+        for reply, key in zip(replies, keys, strict=True):
             try:
                 await sink.deliver(message, reply)
             except Exception as error:  # noqa: BLE001 - the reply stays in the outbox
                 log.warning(
-                    "delivery to %s failed (%s); reply %d kept in the outbox",
+                    "delivery to %s failed (%s); reply %s kept in the outbox",
                     message.platform,
                     error,
-                    outbox_id,
+                    key,
                 )
                 return
-            await self._mark_sent.submit(outbox_id)
+            await self._mark_sent.submit(key)
+
+
+def _no_results(write: Callable[[Sequence[T]], None]) -> Callable[[Sequence[T]], list[None]]:
+    """Adapt a batch write that returns nothing to GroupCommit's one-result-per-item shape."""
+
+    def run(items: Sequence[T]) -> list[None]:
+        write(items)
+        return [None] * len(items)
+
+    return run
 
 
 def _is_encodable(text: str) -> bool:

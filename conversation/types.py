@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote
 
 _SCOPE_FIELDS = ("platform", "team", "channel", "thread", "user")
+
+
+def _escape(part: str) -> str:
+    return part.replace("%", "%25").replace("/", "%2F") if "%" in part or "/" in part else part
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,19 +25,12 @@ class Scope:
     channel: str
     thread: str
     user: str
+    key: str = field(init=False, repr=False, compare=False)
+    """A stable, reversible string key: the parts joined by '/', each with '%' and '/' escaped."""
 
-    @property
-    def key(self) -> str:
-        """A stable, reversible string key (each part percent-encoded, joined by '/')."""
-        return "/".join(quote(getattr(self, name), safe="") for name in _SCOPE_FIELDS)
-
-    @classmethod
-    def from_key(cls, key: str) -> Scope:
-        """Inverse of :attr:`key`."""
-        parts = key.split("/")
-        if len(parts) != len(_SCOPE_FIELDS):
-            raise ValueError(f"not a scope key: {key!r}")
-        return cls(*(unquote(part) for part in parts))
+    def __post_init__(self) -> None:
+        parts = (self.platform, self.team, self.channel, self.thread, self.user)
+        object.__setattr__(self, "key", "/".join(map(_escape, parts)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +46,25 @@ class Message:
     thread: str = ""
     timestamp: float = field(default_factory=time.time)
 
-    @property
-    def scope(self) -> Scope:
-        """The conversation this message belongs to."""
-        return Scope(self.platform, self.team, self.channel, self.thread, self.user)
+    scope: Scope = field(init=False, repr=False, compare=False)
+    """The conversation this message belongs to."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "scope", Scope(self.platform, self.team, self.channel, self.thread, self.user)
+        )
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-serialisable form, stored in the inbox."""
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in _MESSAGE_FIELDS}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Message:
         """Inverse of :meth:`to_record`."""
         return cls(**record)
+
+
+_MESSAGE_FIELDS = ("platform", "user", "text", "event_id", "channel", "team", "thread", "timestamp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +85,3 @@ class Reply:
     def from_record(cls, record: dict[str, Any]) -> Reply:
         """Inverse of :meth:`to_record`."""
         return cls(**record)
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One stored utterance of a conversation."""
-
-    role: str  # "user" or "assistant"
-    text: str

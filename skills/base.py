@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from conversation.llm.base import LLM, ChatMessage, Completion, TokenSink
-from conversation.types import Message, Reply, Turn
+from conversation.types import Message, Reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +17,7 @@ class SkillRequest:
     message: Message
     text: str
     """The text meant for the skill (a command's name already removed)."""
-    history: Sequence[Turn]
+    history: Sequence[ChatMessage]
     """Earlier turns of this scope only, already trimmed to the token budget."""
     state: dict[str, Any]
     """This skill's open-dialogue state, empty when none is open."""
@@ -51,4 +51,4 @@ class Skill(Protocol):
 
 def render_prompt(messages: Sequence[ChatMessage]) -> str:
     """A readable transcript form of a chat prompt, stored with each model call."""
-    return "\n".join(f"[{m.role}] {m.content}" for m in messages)
+    return "\n".join([f"[{role}] {content}" for role, content in messages])

@@ -21,11 +21,7 @@ class ChatSkill:
 
     async def handle(self, request: SkillRequest) -> SkillResponse:
         """Send persona + history + the new message to the model."""
-        messages = [ChatMessage("system", self.persona)]
-        messages += [
-            ChatMessage("user" if t.role == "user" else "assistant", t.text) for t in request.history
-        ]
-        messages.append(ChatMessage("user", request.text))
+        messages = [ChatMessage("system", self.persona), *request.history, ChatMessage("user", request.text)]
         options = GenerationOptions(
             temperature=CHAT_TEMPERATURE,
             max_tokens=self.max_tokens,

@@ -4,21 +4,25 @@ from storage.database import create_database_engine, upgrade_schema
 from storage.ledger import (
     Completion,
     Ledger,
-    OutboxItem,
-    PendingMessage,
+    NewEvent,
+    OutboxKey,
+    PendingRow,
     ScopeSnapshot,
     ScopeStateRecord,
     TranscriptRecord,
+    UnsentReply,
 )
 
 __all__ = [
     "Completion",
     "Ledger",
-    "OutboxItem",
-    "PendingMessage",
+    "NewEvent",
+    "OutboxKey",
+    "PendingRow",
     "ScopeSnapshot",
     "ScopeStateRecord",
     "TranscriptRecord",
+    "UnsentReply",
     "create_database_engine",
     "upgrade_schema",
 ]

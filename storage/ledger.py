@@ -9,12 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from conversation.types import Message, Reply, Turn
 from storage.tables import inbox, outbox, scope_state, transcripts, turns
 
 
@@ -41,14 +40,32 @@ class ScopeStateRecord:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+Record = dict[str, Any]
+"""A JSON-serialisable message or reply, as its owner (the engine) encodes it."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An incoming event to record in the inbox."""
+
+    event_id: str
+    platform: str
+    scope_key: str
+    message: Record
+
+
 @dataclass(frozen=True, slots=True)
 class Completion:
     """Everything that processing one inbox row writes, committed atomically."""
 
     inbox_id: int
-    message: Message
-    replies: Sequence[Reply]
-    turns: Sequence[Turn] = ()
+    attempt: int
+    platform: str
+    scope_key: str
+    user_id: str
+    replies: Sequence[Record]
+    turns: Sequence[tuple[str, str]] = ()
+    """(role, text) pairs to append to the scope's history."""
     transcript: TranscriptRecord | None = None
     new_state: ScopeStateRecord | None = None
     retry_at: float | None = None
@@ -58,28 +75,36 @@ class Completion:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingMessage:
+class PendingRow:
     """An inbox row that still needs processing."""
 
     inbox_id: int
-    message: Message
+    message: Record
     attempts: int
 
 
+class OutboxKey(NamedTuple):
+    """Names one reply: the inbox row it answers, which attempt at it, and its position."""
+
+    inbox_id: int
+    attempt: int
+    seq: int
+
+
 @dataclass(frozen=True, slots=True)
-class OutboxItem:
+class UnsentReply:
     """A reply to deliver, with the message it answers."""
 
-    outbox_id: int
-    message: Message
-    reply: Reply
+    key: OutboxKey
+    message: Record
+    reply: Record
 
 
 @dataclass(frozen=True, slots=True)
 class ScopeSnapshot:
     """A scope's recent turns and dialogue state, as loaded from the database."""
 
-    turns: list[Turn]
+    turns: list[tuple[str, str]]
     state: ScopeStateRecord
 
 
@@ -104,63 +129,65 @@ class Ledger:
             },
         )
 
-    def accept(self, messages: Sequence[Message]) -> dict[str, int]:
+    def accept(self, events: Sequence[NewEvent]) -> dict[str, int]:
         """Insert new events; return ``event_id -> inbox id`` for those not seen before."""
         now = time.time()
         rows = [
             {
-                "event_id": m.event_id,
-                "platform": m.platform,
-                "scope_key": m.scope.key,
-                "message": m.to_record(),
+                "event_id": e.event_id,
+                "platform": e.platform,
+                "scope_key": e.scope_key,
+                "message": e.message,
                 "status": "pending",
                 "attempts": 0,
                 "retry_at": 0.0,
                 "received_at": now,
             }
-            for m in messages
+            for e in events
         ]
         with self.engine.begin() as connection:
             result = connection.execute(self._insert_inbox, rows)
             return {event_id: inbox_id for inbox_id, event_id in result}
 
-    def complete(self, completions: Sequence[Completion]) -> list[list[int]]:
+    def complete(self, completions: Sequence[Completion]) -> None:
         """Write turns, transcripts, outbox rows and state, and settle the inbox rows.
 
-        Returns the new outbox ids of each completion, in reply order.
+        Reply ``n`` of a completion is outbox row ``OutboxKey(inbox_id, attempt, n)``.
         """
         now = time.time()
         turn_rows, transcript_rows, outbox_rows, state_rows = [], [], [], []
         done_ids, failed_ids, retry_rows = [], [], []
         for c in completions:
-            scope_key = c.message.scope.key
+            scope_key = c.scope_key
             turn_rows += [
                 {
                     "scope_key": scope_key,
                     "inbox_id": c.inbox_id,
-                    "role": t.role,
-                    "text": t.text,
+                    "role": role,
+                    "text": text,
                     "created_at": now,
                 }
-                for t in c.turns
+                for role, text in c.turns
             ]
             outbox_rows += [
                 {
                     "inbox_id": c.inbox_id,
-                    "platform": c.message.platform,
+                    "attempt": c.attempt,
+                    "seq": seq,
+                    "platform": c.platform,
                     "scope_key": scope_key,
-                    "reply": r.to_record(),
+                    "reply": reply,
                     "created_at": now,
                 }
-                for r in c.replies
+                for seq, reply in enumerate(c.replies)
             ]
             if c.transcript is not None:
                 transcript_rows.append(
                     {
                         "inbox_id": c.inbox_id,
                         "scope_key": scope_key,
-                        "platform": c.message.platform,
-                        "user_id": c.message.user,
+                        "platform": c.platform,
+                        "user_id": c.user_id,
                         "created_at": now,
                         **_as_dict(c.transcript),
                     }
@@ -185,13 +212,8 @@ class Ledger:
                 connection.execute(sa.insert(turns), turn_rows)
             if transcript_rows:
                 connection.execute(sa.insert(transcripts), transcript_rows)
-            outbox_ids: list[int] = []
             if outbox_rows:
-                result = connection.execute(
-                    sa.insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True),
-                    outbox_rows,
-                )
-                outbox_ids = [row_id for (row_id,) in result]
+                connection.execute(sa.insert(outbox), outbox_rows)
             if state_rows:
                 connection.execute(self._upsert_state, state_rows)
             self._settle(connection, done_ids, "done", now)
@@ -203,12 +225,6 @@ class Ledger:
                     .values(attempts=inbox.c.attempts + 1, retry_at=sa.bindparam("retry_at")),
                     retry_rows,
                 )
-        ids_by_completion: list[list[int]] = []
-        position = 0
-        for c in completions:
-            ids_by_completion.append(outbox_ids[position : position + len(c.replies)])
-            position += len(c.replies)
-        return ids_by_completion
 
     @staticmethod
     def _settle(connection: sa.Connection, rows: list[dict[str, int]], status: str, now: float) -> None:
@@ -220,15 +236,21 @@ class Ledger:
                 rows,
             )
 
-    def mark_sent(self, outbox_ids: Sequence[int]) -> None:
+    def mark_sent(self, keys: Sequence[OutboxKey]) -> None:
         """Record that the platform accepted these replies."""
         with self.engine.begin() as connection:
             connection.execute(
-                sa.update(outbox).where(outbox.c.id == sa.bindparam("row_id")).values(sent_at=time.time()),
-                [{"row_id": row_id} for row_id in outbox_ids],
+                sa.update(outbox)
+                .where(
+                    outbox.c.inbox_id == sa.bindparam("row_id"),
+                    outbox.c.attempt == sa.bindparam("row_attempt"),
+                    outbox.c.seq == sa.bindparam("row_seq"),
+                )
+                .values(sent_at=time.time()),
+                [{"row_id": k.inbox_id, "row_attempt": k.attempt, "row_seq": k.seq} for k in keys],
             )
 
-    def pending(self, due_before: float) -> list[PendingMessage]:
+    def pending(self, due_before: float) -> list[PendingRow]:
         """Unfinished inbox rows due for (another) attempt, oldest first."""
         query = (
             sa.select(inbox.c.id, inbox.c.message, inbox.c.attempts)
@@ -236,22 +258,19 @@ class Ledger:
             .order_by(inbox.c.id)
         )
         with self.engine.connect() as connection:
-            return [
-                PendingMessage(row.id, Message.from_record(row.message), row.attempts)
-                for row in connection.execute(query)
-            ]
+            return [PendingRow(row.id, row.message, row.attempts) for row in connection.execute(query)]
 
-    def unsent(self, platform: str) -> list[OutboxItem]:
+    def unsent(self, platform: str) -> list[UnsentReply]:
         """Replies for ``platform`` that were never confirmed as delivered, oldest first."""
         query = (
-            sa.select(outbox.c.id, outbox.c.reply, inbox.c.message)
+            sa.select(outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq, outbox.c.reply, inbox.c.message)
             .join(inbox, inbox.c.id == outbox.c.inbox_id)
             .where(outbox.c.platform == platform, outbox.c.sent_at.is_(None))
-            .order_by(outbox.c.id)
+            .order_by(outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq)
         )
         with self.engine.connect() as connection:
             return [
-                OutboxItem(row.id, Message.from_record(row.message), Reply.from_record(row.reply))
+                UnsentReply(OutboxKey(row.inbox_id, row.attempt, row.seq), row.message, row.reply)
                 for row in connection.execute(query)
             ]
 
@@ -274,7 +293,7 @@ class Ledger:
             if state_row is not None
             else ScopeStateRecord(None, {})
         )
-        return ScopeSnapshot([Turn(r.role, r.text) for r in reversed(recent)], state)
+        return ScopeSnapshot([(r.role, r.text) for r in reversed(recent)], state)
 
 
 def _as_dict(record: TranscriptRecord) -> dict[str, Any]:

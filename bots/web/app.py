@@ -44,7 +44,7 @@ def create_app(engine: Engine) -> Starlette:
         if not user:
             return JSONResponse({"error": "the 'user' query parameter is required"}, status_code=400)
         turns = await engine.history(_web_message(user, "history", "").scope)
-        return JSONResponse({"turns": [{"role": t.role, "text": t.text} for t in turns]})
+        return JSONResponse({"turns": [{"role": t.role, "text": t.content} for t in turns]})
 
     async def chat(request: Request) -> Response:
         body = await request.body()

@@ -45,7 +45,7 @@ class FakeLLM:
         if on_token is not None:
             for piece in re.findall(r"\S+\s*|\s+", text):
                 await on_token(piece)
-        prompt_tokens = sum(self.count_tokens(m.content) for m in messages)
+        prompt_tokens = self.count_tokens("".join(m.content for m in messages))
         return Completion(text, self.name, prompt_tokens, self.count_tokens(text))
 
     def count_tokens(self, text: str) -> int:

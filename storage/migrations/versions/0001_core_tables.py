@@ -32,11 +32,14 @@ def upgrade() -> None:
         "outbox",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("inbox_id", sa.Integer, sa.ForeignKey("inbox.id"), nullable=False),
+        sa.Column("attempt", sa.Integer, nullable=False),
+        sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("platform", sa.String(32), nullable=False),
         sa.Column("scope_key", sa.String(1024), nullable=False),
         sa.Column("reply", sa.JSON, nullable=False),
         sa.Column("created_at", sa.Float, nullable=False),
         sa.Column("sent_at", sa.Float),
+        sa.UniqueConstraint("inbox_id", "attempt", "seq", name="uq_outbox_reply"),
     )
     op.create_index("ix_outbox_unsent", "outbox", ["platform", "sent_at"])
     op.create_table(

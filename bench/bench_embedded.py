@@ -1,0 +1,251 @@
+"""LlamaCppBackend against bare llama-cpp-python in the same run, and what prompt-prefix reuse saves.
+
+Run: .venv/bin/python bench/bench_embedded.py [model ...]   (default: smollm2-135m qwen2.5-1.5b)
+1. Decode tokens/s and time to first token (TTFT) on the same prompts, streamed, greedy:
+   LlamaCppBackend.complete(on_token=...) vs Llama.create_completion(stream=True).
+2. TTFT at turn 5 of a conversation, with the conversation state cache vs without it
+   (kv_cache_bytes=0: only the live context's common prefix is reused), once with another
+   conversation run before each turn and once with 10 conversations interleaved (p50).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import llama_cpp
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+from conversation.errors import ConfigError
+from conversation.llm.base import ChatMessage, GenerationOptions
+from conversation.llm.embedded import LlamaCppBackend
+from conversation.llm.models import resolve_model_path
+
+COMMAND = "Run: .venv/bin/python bench/bench_embedded.py [model ...]"
+DEFAULT_MODELS = ("smollm2-135m", "qwen2.5-1.5b")
+THREADS = os.cpu_count() or 1
+CACHE_DIR = Path("~/.cache/chatwright").expanduser()
+REPEATS = 3
+DECODE_TOKENS = 48
+TURNS = 5
+CONVERSATIONS = 10
+REPLY_TOKENS = 8
+STATE_CACHE_BYTES = 512 * 1024 * 1024
+PERSONA = (
+    "You are the order assistant of a small pizzeria. Menu: pepperoni pizza 12.95/10.00/7.00, "
+    "cheese pizza 10.95/9.25/6.50, eggplant pizza 11.95/9.75/6.75 (large/medium/small); fries "
+    "4.50/3.50; greek salad 7.25; toppings: extra cheese 2.00, mushrooms 1.50, sausage 3.00, "
+    "canadian bacon 3.50, AI sauce 1.50, peppers 1.00; drinks: coke and sprite 3.00/2.00/1.00, "
+    "bottled water 5.00. Collect the order, ask about sizes and extras, then summarise it."
+)
+USER_TURNS = (
+    "Hi, I am customer {n}. I would like to order some food for my family tonight.",
+    "Customer {n} here again: a large pepperoni pizza with extra cheese, please.",
+    "Also a medium cheese pizza with mushrooms and peppers for the kids.",
+    "Add two small cokes, a bottled water and a portion of large fries.",
+    "That is everything. Can you summarise my order with the total price?",
+)
+
+
+def story_prompt(n: int) -> list[ChatMessage]:
+    """A prompt that makes a long answer; ``n`` makes it unique so nothing is reused between runs."""
+    return [
+        ChatMessage("system", f"Session {n}. You are a storyteller who writes long, detailed stories."),
+        ChatMessage("user", "Write a long story about a dragon who learns to bake bread."),
+    ]
+
+
+def row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+class StreamClock:
+    """Timestamps of streamed pieces: TTFT and decode speed measured the same way for both sides."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.stamps: list[float] = []
+
+    def tick(self) -> None:
+        self.stamps.append(time.perf_counter())
+
+    @property
+    def ttft(self) -> float:
+        return self.stamps[0] - self.started
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        return (len(self.stamps) - 1) / (self.stamps[-1] - self.stamps[0])
+
+
+async def through_backend(backend: LlamaCppBackend, messages: Sequence[ChatMessage]) -> StreamClock:
+    clock = StreamClock()
+
+    async def on_token(_piece: str) -> None:
+        clock.tick()
+
+    await backend.complete(messages, GenerationOptions(temperature=0.0, max_tokens=DECODE_TOKENS), on_token)
+    return clock
+
+
+def through_bare(
+    llm: llama_cpp.Llama, formatter: Jinja2ChatFormatter, messages: Sequence[ChatMessage]
+) -> StreamClock:
+    chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+    prompt = formatter(messages=chat).prompt
+    clock = StreamClock()
+    for _chunk in llm.create_completion(prompt, max_tokens=DECODE_TOKENS, temperature=0.0, stream=True):
+        clock.tick()
+    return clock
+
+
+def bare_model(path: Path) -> tuple[llama_cpp.Llama, Jinja2ChatFormatter]:
+    llm = llama_cpp.Llama(
+        model_path=str(path), n_ctx=4096, n_threads=THREADS, n_threads_batch=THREADS, verbose=False
+    )
+
+    def text(token: int) -> str:
+        return llm.detokenize([token], special=True).decode()
+
+    template = llm.metadata["tokenizer.chat_template"]
+    return llm, Jinja2ChatFormatter(
+        template, eos_token=text(llm.token_eos()), bos_token=text(llm.token_bos())
+    )
+
+
+async def overhead_rows(name: str, path: Path) -> list[str]:
+    backend = LlamaCppBackend(path, name, n_threads=THREADS)
+    await backend.load()
+    bare, formatter = bare_model(path)
+    await through_backend(backend, story_prompt(-1))  # warm-up, not counted
+    through_bare(bare, formatter, story_prompt(-2))
+    ours: list[StreamClock] = []
+    theirs: list[StreamClock] = []
+    for n in range(REPEATS):
+        ours.append(await through_backend(backend, story_prompt(2 * n)))
+        theirs.append(through_bare(bare, formatter, story_prompt(2 * n + 1)))
+    await backend.aclose()
+    bare.close()
+    decode = (
+        statistics.median(c.decode_tokens_per_s for c in ours),
+        statistics.median(c.decode_tokens_per_s for c in theirs),
+    )
+    ttft = (statistics.median(c.ttft for c in ours), statistics.median(c.ttft for c in theirs))
+    return [
+        row(
+            name,
+            "decode tok/s (median)",
+            f"{decode[0]:.1f}",
+            f"{decode[1]:.1f}",
+            f"{decode[0] / decode[1]:.2f}",
+        ),
+        row(
+            name,
+            "TTFT s, short prompt (median)",
+            f"{ttft[0]:.3f}",
+            f"{ttft[1]:.3f}",
+            f"{ttft[0] / ttft[1]:.2f}",
+        ),
+    ]
+
+
+class Conversation:
+    """One customer's chat, replayed turn by turn against a backend."""
+
+    def __init__(self, n: int) -> None:
+        self.id = f"customer-{n}"
+        self.n = n
+        self.messages = [ChatMessage("system", PERSONA)]
+
+    async def turn(self, backend: LlamaCppBackend, turn: int) -> tuple[float, int, int]:
+        """Send turn ``turn`` (0-based); returns TTFT, prompt tokens and reused prefix tokens."""
+        self.messages.append(ChatMessage("user", USER_TURNS[turn].format(n=self.n)))
+        options = GenerationOptions(temperature=0.0, max_tokens=REPLY_TOKENS, conversation=self.id)
+        completion = await backend.complete(self.messages, options)
+        self.messages.append(ChatMessage("assistant", completion.text))
+        return completion.first_token_s, completion.prompt_tokens, completion.extra["cached_prefix_tokens"]
+
+
+async def turn5_after_another(backend: LlamaCppBackend) -> tuple[float, int, int]:
+    """Turn 5 of one conversation when another conversation used the model before each turn."""
+    solo, other = Conversation(0), Conversation(99)
+    result = (0.0, 0, 0)
+    for turn in range(TURNS):
+        await other.turn(backend, turn)
+        result = await solo.turn(backend, turn)
+    return result
+
+
+async def turn5_interleaved(backend: LlamaCppBackend) -> tuple[float, int, int]:
+    """p50 TTFT of turn 5 over CONVERSATIONS conversations served round-robin."""
+    conversations = [Conversation(n) for n in range(CONVERSATIONS)]
+    last: list[tuple[float, int, int]] = []
+    for turn in range(TURNS):
+        last = [await c.turn(backend, turn) for c in conversations]
+    return (
+        statistics.median(t for t, _, _ in last),
+        round(statistics.median(p for _, p, _ in last)),
+        round(statistics.median(r for _, _, r in last)),
+    )
+
+
+async def reuse_rows(name: str, path: Path) -> list[str]:
+    rows = []
+    for label, scenario in (
+        ("turn 5, another conversation before each turn", turn5_after_another),
+        (f"turn 5, {CONVERSATIONS} conversations interleaved (p50)", turn5_interleaved),
+    ):
+        results = []
+        for cache_bytes in (STATE_CACHE_BYTES, 0):
+            backend = LlamaCppBackend(path, name, n_threads=THREADS, kv_cache_bytes=cache_bytes)
+            await backend.load()
+            results.append(await scenario(backend))
+            await backend.aclose()
+        (warm, prompt, reused), (cold, _, cold_reused) = results
+        figures = (
+            f"{warm:.3f}",
+            f"{cold:.3f}",
+            f"{cold / warm:.1f}x",
+            f"{reused} / {cold_reused} / {prompt}",
+        )
+        rows.append(row(name, label, *figures))
+    return rows
+
+
+async def main(names: Sequence[str]) -> None:
+    print(COMMAND)
+    overhead = [
+        row("model", "figure", "LlamaCppBackend", "bare llama-cpp-python", "ratio"),
+        row(*["---"] * 5),
+    ]
+    reuse = [
+        row(
+            "model",
+            "scenario",
+            "TTFT s, cache",
+            "TTFT s, no cache",
+            "speed-up",
+            "reused: cache / none / prompt",
+        ),
+        row(*["---"] * 6),
+    ]
+    for name in names:
+        try:
+            path = resolve_model_path(name, CACHE_DIR)
+        except ConfigError as exc:
+            print(f"skipping {name}: {exc}")
+            continue
+        print(f"measuring {name} ...", flush=True)
+        overhead += await overhead_rows(name, path)
+        reuse += await reuse_rows(name, path)
+    print("\n".join(["", *overhead, "", *reuse]))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:] or DEFAULT_MODELS))

@@ -1,0 +1,321 @@
+"""LlamaCppBackend: a GGUF chat model run on the CPU by llama-cpp-python.
+
+Generation runs in one worker thread per model, so requests are served one at a time in
+arrival order and the event loop never blocks. The model loads in that thread on first use
+(or at ``await load()``). After each turn the llama.cpp state of the conversation is kept in
+RAM, so its next turn only reads the new tokens even when other conversations ran between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import ctypes
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import llama_cpp
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+from llama_cpp.llama_grammar import LlamaGrammar
+
+from conversation.errors import BackendUnavailable
+from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink
+from conversation.llm.kv_cache import ConversationStateCache, common_prefix_length
+
+StateBuffer = ctypes.Array[ctypes.c_uint8]
+"""The raw llama.cpp context state (KV cache and last logits) as llama_state_get_data writes it."""
+Emit = Callable[[str], None]
+T = TypeVar("T")
+
+
+class StopScanner:
+    """Cuts streamed text at the first stop sequence, holding back what may be the start of one."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self.stops = [stop for stop in stops if stop]
+        self.text = ""
+        self.released = 0
+        self.stopped = False
+
+    def feed(self, piece: str) -> str:
+        """Add generated text; return the part that is now safe to hand out."""
+        self.text += piece
+        hits = [i for stop in self.stops if (i := self.text.find(stop, self.released)) >= 0]
+        if hits:
+            self.stopped = True
+            return self._release(min(hits))
+        return self._release(len(self.text) - self._partial_stop_length())
+
+    def flush(self) -> str:
+        """The held-back rest, once generation ended without a stop sequence."""
+        return self._release(len(self.text))
+
+    @property
+    def result(self) -> str:
+        """All text handed out so far: the completion without its stop sequence."""
+        return self.text[: self.released]
+
+    def _release(self, end: int) -> str:
+        piece, self.released = self.text[self.released : end], end
+        return piece
+
+    def _partial_stop_length(self) -> int:
+        pending = len(self.text) - self.released
+        longest = 0
+        for stop in self.stops:
+            for k in range(min(len(stop) - 1, pending), longest, -1):
+                if self.text.endswith(stop[:k]):
+                    longest = k
+                    break
+        return longest
+
+
+@dataclass(frozen=True, slots=True)
+class _LoadedModel:
+    """A loaded ``llama_cpp.Llama`` with the chat template of its GGUF."""
+
+    llm: Any
+    formatter: Jinja2ChatFormatter
+    vocab: Any
+
+    def render(self, messages: Sequence[ChatMessage]) -> list[int]:
+        """The prompt tokens of ``messages``, ending with the assistant's turn opening."""
+        chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+        prompt = self.formatter(messages=chat).prompt
+        tokens: list[int] = self.llm.tokenize(prompt.encode(), add_bos=False, special=True)
+        return tokens
+
+
+class LlamaCppBackend:
+    """The embedded LLM backend; see the module docstring for how requests are scheduled."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        name: str,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int = 0,
+        timeout_s: float = 120.0,
+        kv_cache_bytes: int = 512 * 1024 * 1024,
+    ) -> None:
+        self.name = name
+        self.model_path = model_path
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or os.cpu_count() or 1
+        self.timeout_s = timeout_s
+        self.states: ConversationStateCache[StateBuffer] = ConversationStateCache(kv_cache_bytes)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"llama-{name}")
+        self._load_lock = threading.RLock()
+        self._loaded: _LoadedModel | None = None
+        self._closed = False
+
+    async def load(self) -> None:
+        """Load the model now, in the worker thread, instead of at the first request."""
+        await self._submit(self._model)
+
+    async def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        on_token: TokenSink | None = None,
+    ) -> Completion:
+        """Generate a reply; the timeout covers the wait for the model and the generation.
+
+        On timeout the worker stops before its next token and BackendUnavailable is raised.
+        """
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        cancel = threading.Event()
+        pieces: asyncio.Queue[str | None] = asyncio.Queue()
+        job: asyncio.Future[Completion] | None = None
+
+        def emit(piece: str) -> None:
+            if not cancel.is_set():
+                loop.call_soon_threadsafe(pieces.put_nowait, piece)
+
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                stream = emit if on_token is not None else None
+                job = self._submit(self._generate, list(messages), options, started, stream, cancel)
+                job.add_done_callback(lambda _: pieces.put_nowait(None))
+                if on_token is not None:
+                    while (piece := await pieces.get()) is not None:
+                        await on_token(piece)
+                return await job
+        except TimeoutError:
+            raise BackendUnavailable(
+                f"The model {self.name} did not answer within {self.timeout_s:g} s; please try again later."
+            ) from None
+        finally:
+            cancel.set()
+            if job is not None:
+                job.cancel()
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in this model (no BOS); loads the model here if ``load()`` has not run."""
+        with self._load_lock:
+            return len(self._model().llm.tokenize(text.encode(), add_bos=False, special=False))
+
+    async def aclose(self) -> None:
+        """Free the model and the saved states once the running generation has finished."""
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._free)
+        self._executor.shutdown(wait=False)
+
+    def _submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Queue ``fn`` on the model's worker thread."""
+        if self._closed:
+            raise BackendUnavailable(f"The model {self.name} has been closed.")
+        return asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _model(self) -> _LoadedModel:
+        with self._load_lock:
+            if self._closed:
+                raise BackendUnavailable(f"The model {self.name} has been closed.")
+            if self._loaded is None:
+                self._loaded = self._load()
+            return self._loaded
+
+    def _load(self) -> _LoadedModel:
+        try:
+            llm = llama_cpp.Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_threads_batch=self.n_threads,
+                verbose=False,
+            )
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise BackendUnavailable(f"The model {self.name} could not be loaded: {exc}") from exc
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            llm.close()
+            raise BackendUnavailable(f"The model file {self.model_path} has no chat template.")
+
+        def token_text(token: int) -> str:
+            return "" if token < 0 else llm.detokenize([token], special=True).decode(errors="replace")
+
+        formatter = Jinja2ChatFormatter(
+            template=template, eos_token=token_text(llm.token_eos()), bos_token=token_text(llm.token_bos())
+        )
+        return _LoadedModel(llm, formatter, llama_cpp.llama_model_get_vocab(llm.model))
+
+    def _free(self) -> None:
+        with self._load_lock:
+            if self._loaded is not None:
+                self._loaded.llm.close()
+                self._loaded = None
+            self.states.clear()
+
+    def _generate(
+        self,
+        messages: list[ChatMessage],
+        options: GenerationOptions,
+        started: float,
+        emit: Emit | None,
+        cancel: threading.Event,
+    ) -> Completion:
+        try:
+            return self._reply(self._model(), messages, options, started, emit=emit, cancel=cancel)
+        except (RuntimeError, ValueError) as exc:  # llama.cpp decode, chat template, grammar
+            raise BackendUnavailable(f"The model {self.name} failed: {exc}") from exc
+
+    def _reply(
+        self,
+        model: _LoadedModel,
+        messages: list[ChatMessage],
+        options: GenerationOptions,
+        started: float,
+        *,
+        emit: Emit | None,
+        cancel: threading.Event,
+    ) -> Completion:
+        llm = model.llm
+        prompt = model.render(messages)
+        if len(prompt) >= self.n_ctx:
+            raise BackendUnavailable(
+                f"The prompt is {len(prompt)} tokens, too long for the model's context of {self.n_ctx}."
+            )
+        cached = self._reuse_prefix(llm, prompt, options.conversation)
+        grammar = (
+            LlamaGrammar.from_json_schema(json.dumps(options.json_schema), verbose=False)
+            if options.json_schema is not None
+            else None
+        )
+        max_tokens = min(options.max_tokens, self.n_ctx - len(prompt))
+        scanner = StopScanner(options.stop)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        first_token_s = 0.0
+        generated = 0
+        for token in llm.generate(prompt, temp=max(options.temperature, 0.0), grammar=grammar):
+            if cancel.is_set() or llama_cpp.llama_vocab_is_eog(model.vocab, token):
+                break
+            if generated == 0:
+                first_token_s = time.perf_counter() - started
+            generated += 1
+            piece = scanner.feed(decoder.decode(llm.detokenize([token])))
+            if piece and emit is not None:
+                emit(piece)
+            if scanner.stopped or generated >= max_tokens:
+                break
+        if not scanner.stopped:
+            tail = scanner.feed(decoder.decode(b"", final=True)) + scanner.flush()
+            if tail and emit is not None:
+                emit(tail)
+        if options.conversation is not None and not cancel.is_set():
+            self._save_state(llm, options.conversation)
+        return Completion(
+            text=scanner.result,
+            model=self.name,
+            prompt_tokens=len(prompt),
+            completion_tokens=generated,
+            first_token_s=first_token_s,
+            total_s=time.perf_counter() - started,
+            extra={"cached_prefix_tokens": cached},
+        )
+
+    def _reuse_prefix(self, llm: Any, prompt: list[int], conversation: str | None) -> int:
+        """Load the conversation's saved state when it shares more of ``prompt`` than the live one.
+
+        Returns how many prompt tokens ``Llama.generate`` will not evaluate again: it keeps the
+        common prefix of ``llm.input_ids`` and the prompt, but always re-reads at least one token.
+        """
+        live_tokens = llm.input_ids[: llm.n_tokens].tolist()
+        shared = common_prefix_length(live_tokens, prompt)
+        if conversation is not None and shared < len(live_tokens):
+            entry = self.states.get(conversation)
+            if entry is not None and common_prefix_length(entry.tokens, prompt) > shared:
+                shared = self._load_state(llm, entry.tokens, entry.state, prompt)
+        return min(shared, len(prompt) - 1)
+
+    @staticmethod
+    def _load_state(llm: Any, tokens: Sequence[int], state: StateBuffer, prompt: list[int]) -> int:
+        if llama_cpp.llama_state_set_data(llm.ctx, state, len(state)) != len(state):
+            llm.reset()
+            return 0
+        llm.input_ids[: len(tokens)] = tokens
+        llm.n_tokens = len(tokens)
+        llm._requires_eval = True  # as Llama.load_state does: decode before sampling again
+        return common_prefix_length(tokens, prompt)
+
+    def _save_state(self, llm: Any, conversation: str) -> None:
+        """Keep the context state; unlike ``Llama.save_state`` this skips the unused logits buffer.
+
+        ``Llama.save_state`` also copies up to n_batch x n_vocab float32 scores (311 MB for the
+        1.5B), never read without ``logits_all``; saving and loading it took 0.6 s + 1.3 s there.
+        """
+        size = llama_cpp.llama_state_get_size(llm.ctx)
+        state = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_get_data(llm.ctx, state, size)
+        if written == size:
+            self.states.put(conversation, llm.input_ids[: llm.n_tokens].tolist(), state, size)
