@@ -10,6 +10,14 @@ from typing import Any, BinaryIO, TextIO
 from conversation import BadInput, Engine, Message, Reply
 
 PLATFORM = "jsonl"
+_DEFAULTS: dict[str, str | None] = {
+    "user": None,
+    "text": None,
+    "channel": "dm",
+    "event_id": None,
+    "thread": "",
+}
+"""Request fields; None means required (a missing event_id gets a fresh one)."""
 
 
 class JsonLinesSink:
@@ -56,20 +64,15 @@ def parse_request(raw: bytes, line_number: int) -> Message:
         raise BadInput(f"line {line_number}: not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(request, dict):
         raise BadInput(f"line {line_number}: expected a JSON object")
-    fields = {"user": None, "text": None, "channel": "dm", "event_id": None, "thread": ""}
-    unknown = sorted(set(request) - set(fields))
+    unknown = sorted(set(request) - set(_DEFAULTS))
     if unknown:
         raise BadInput(f"line {line_number}: unknown field(s) {', '.join(unknown)}")
-    values: dict[str, str] = {}
-    for name, default in fields.items():
-        value = request.get(name, default)
-        if value is None and name == "event_id":
-            value = f"jsonl-{uuid.uuid4()}"
+    values = {**_DEFAULTS, "event_id": f"jsonl-{uuid.uuid4()}", **request}
+    for name, value in values.items():
+        if value is None:
+            raise BadInput(f"line {line_number}: field {name!r} is required")
         if not isinstance(value, str):
             raise BadInput(f"line {line_number}: field {name!r} must be a string")
-        values[name] = value
-    if not values["user"]:
-        raise BadInput(f"line {line_number}: field 'user' is required")
     return Message(
         platform=PLATFORM,
         user=values["user"],
