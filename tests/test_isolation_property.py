@@ -1,4 +1,4 @@
-"""Property: whatever the interleaving of users, channels and threads, no prompt holds another scope's text."""
+"""Property: however users, channels and threads interleave, no prompt holds another scope's text."""
 
 from __future__ import annotations
 

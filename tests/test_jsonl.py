@@ -6,8 +6,8 @@ import io
 import json
 from typing import Any
 
-from conversation import Engine
 from bots.jsonl import serve_jsonl
+from conversation import Engine
 
 
 async def run_lines(engine: Engine, *lines: bytes) -> list[dict[str, Any]]:

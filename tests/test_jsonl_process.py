@@ -34,7 +34,7 @@ def lines_of(*requests: dict[str, str]) -> bytes:
 
 
 def test_real_model_answers_through_chat_jsonl(tmp_path: Path) -> None:
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: PLW1510 - the return code is asserted
         [*CHATWRIGHT, "chat", "--jsonl"],
         input=lines_of(
             {"user": "ann", "text": "Say hello.", "event_id": "a"},
@@ -86,7 +86,7 @@ def test_sigkill_mid_burst_then_restart_answers_every_message_exactly_once(tmp_p
     first.send_signal(signal.SIGKILL)
     first.wait()
 
-    second = subprocess.run(
+    second = subprocess.run(  # noqa: PLW1510 - the return code is asserted
         [*CHATWRIGHT, "chat", "--jsonl"],
         input=lines_of(*requests),
         capture_output=True,

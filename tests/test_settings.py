@@ -48,7 +48,7 @@ def test_bad_value_names_the_key_in_one_line(monkeypatch: pytest.MonkeyPatch) ->
 def test_unknown_key_in_the_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "chatwright.toml").write_text('modle = "smollm2-135m"\n')
 
-    with pytest.raises(ConfigError, match="^modle: "):
+    with pytest.raises(ConfigError, match=r"^modle: "):
         load_settings()
 
 
@@ -66,5 +66,5 @@ def test_a_bad_secret_is_named_but_never_shown(monkeypatch: pytest.MonkeyPatch) 
 def test_missing_config_file_named_by_the_variable_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHATWRIGHT_CONFIG", "nowhere.toml")
 
-    with pytest.raises(ConfigError, match="CHATWRIGHT_CONFIG: no such file nowhere.toml"):
+    with pytest.raises(ConfigError, match=r"CHATWRIGHT_CONFIG: no such file nowhere\.toml"):
         load_settings()
