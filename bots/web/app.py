@@ -61,10 +61,10 @@ def create_app(engine: Engine) -> Starlette:
         try:
             submission = await engine.submit(message)
         except BadInput as error:
-            sink.close(message.event_id)
+            sink.close(message.event_id, events)
             return JSONResponse({"error": str(error)}, status_code=422)
         if not submission.accepted:
-            sink.close(message.event_id)
+            sink.close(message.event_id, events)
             return JSONResponse({"error": "this message was already received"}, status_code=409)
 
         async def stream() -> AsyncIterator[str]:
@@ -73,7 +73,7 @@ def create_app(engine: Engine) -> Starlette:
                     yield json.dumps(event) + "\n"
                 yield json.dumps({"type": "done"}) + "\n"
             finally:
-                sink.close(message.event_id)
+                sink.close(message.event_id, events)
 
         return StreamingResponse(stream(), media_type="application/x-ndjson")
 

@@ -21,14 +21,19 @@ class WebChatSink:
         self._waiting: dict[str, asyncio.Queue[Event | None]] = {}
 
     def open(self, event_id: str) -> asyncio.Queue[Event | None]:
-        """Start waiting for the events of ``event_id``; None on the queue means settled."""
+        """Start waiting for the events of ``event_id``; None on the queue means settled.
+
+        A request that is already waiting for ``event_id`` keeps its queue: a duplicate
+        post gets a queue of its own that nothing feeds (and a 409 from the engine).
+        """
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        self._waiting[event_id] = queue
+        self._waiting.setdefault(event_id, queue)
         return queue
 
-    def close(self, event_id: str) -> None:
-        """Stop waiting (the request ended)."""
-        self._waiting.pop(event_id, None)
+    def close(self, event_id: str, queue: asyncio.Queue[Event | None]) -> None:
+        """Stop waiting (the request that opened ``queue`` ended); other requests' queues stay."""
+        if self._waiting.get(event_id) is queue:
+            del self._waiting[event_id]
 
     async def deliver(self, message: Message, reply: Reply) -> None:
         """Pass a whole reply to the waiting request."""

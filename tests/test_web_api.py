@@ -1,0 +1,227 @@
+"""The web chat's HTTP API: health, streamed replies, idempotency, input errors and per-user history."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from bots.web.app import MAX_BODY_BYTES, create_app
+from conversation import Engine, EngineLimits
+from conversation.llm import FakeLLM
+from storage.tables import inbox
+from tests.fakes.engines import make_engine
+
+Event = dict[str, Any]
+
+
+@dataclass
+class WebChat:
+    """The app on a started engine, and a client that talks to it in-process."""
+
+    client: httpx.AsyncClient
+    engine: Engine
+
+    async def chat(self, user: str, text: str, event_id: str | None = None) -> httpx.Response:
+        body: dict[str, str] = {"user": user, "text": text}
+        if event_id is not None:
+            body["event_id"] = event_id
+        return await self.client.post("/api/chat", json=body)
+
+    async def history(self, user: str) -> list[dict[str, str]]:
+        response = await self.client.get("/api/history", params={"user": user})
+        assert response.status_code == 200, response.text
+        turns: list[dict[str, str]] = response.json()["turns"]
+        return turns
+
+
+def events_of(response: httpx.Response) -> list[Event]:
+    """The NDJSON events of a /api/chat answer, in order."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    return [json.loads(line) for line in response.text.splitlines() if line]
+
+
+@pytest.fixture
+async def web(database_url: str, fake_llm: FakeLLM) -> AsyncIterator[WebChat]:
+    """The app with its lifespan running (ASGITransport does not run it), so the engine is started."""
+    engine = make_engine(database_url, fake_llm, EngineLimits(retry_after_s=60))
+    app = create_app(engine)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://chat.test") as client:
+            yield WebChat(client, engine)
+
+
+async def test_healthz_answers_ok_with_the_model_name(web: WebChat, fake_llm: FakeLLM) -> None:
+    fake_llm.name = "fake-model-7"
+
+    response = await web.client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "model": "fake-model-7"}
+
+
+async def test_the_page_and_its_script_are_served(web: WebChat) -> None:
+    page = await web.client.get("/")
+    script = await web.client.get("/static/chat.js")
+
+    assert page.status_code == 200 and '<textarea id="text"' in page.text
+    assert script.status_code == 200 and "/api/chat" in script.text
+
+
+async def test_chat_streams_tokens_that_join_to_the_reply_then_done(web: WebChat, fake_llm: FakeLLM) -> None:
+    fake_llm.responder = lambda messages: "one two three four five"
+
+    events = events_of(await web.chat("ann", "count to five"))
+
+    tokens = [e["text"] for e in events if e["type"] == "token"]
+    replies = [e for e in events if e["type"] == "reply"]
+    assert len(tokens) == 5
+    assert "".join(tokens) == "one two three four five"
+    assert [r["text"] for r in replies] == ["one two three four five"]
+    assert replies[0]["notice"] is False and replies[0]["skill"] == "chat"
+    assert [e["type"] for e in events[-2:]] == ["reply", "done"]
+
+
+async def test_same_event_id_posted_twice_gets_409_and_no_second_reply(
+    web: WebChat, fake_llm: FakeLLM
+) -> None:
+    first = events_of(await web.chat("ann", "hello", event_id="evt-1"))
+    again = await web.chat("ann", "hello", event_id="evt-1")
+
+    assert [e["text"] for e in first if e["type"] == "reply"] == ["echo: hello"]
+    assert again.status_code == 409
+    assert again.json() == {"error": "this message was already received"}
+    await web.engine.join()
+    assert len(fake_llm.prompts) == 1
+    assert await web.history("ann") == [
+        {"role": "user", "text": "hello"},
+        {"role": "assistant", "text": "echo: hello"},
+    ]
+
+
+async def test_a_duplicate_arriving_while_the_first_streams_does_not_cut_off_the_first(
+    web: WebChat, fake_llm: FakeLLM
+) -> None:
+    fake_llm.delay_s = 0.3
+    first_request = asyncio.create_task(web.chat("ann", "hello", event_id="evt-2"))
+    async with asyncio.timeout(2):
+        while not fake_llm.prompts:  # the first is accepted and being answered
+            await asyncio.sleep(0.01)
+
+    again = await web.chat("ann", "hello", event_id="evt-2")
+    async with asyncio.timeout(3):
+        first = events_of(await first_request)
+
+    assert again.status_code == 409
+    assert [e["text"] for e in first if e["type"] == "reply"] == ["echo: hello"]
+    assert first[-1] == {"type": "done"}
+    assert len(fake_llm.prompts) == 1
+
+
+async def test_the_same_event_id_from_two_users_is_two_messages(web: WebChat) -> None:
+    ann = events_of(await web.chat("ann", "hi from ann", event_id="1"))
+    bob = events_of(await web.chat("bob", "hi from bob", event_id="1"))
+
+    assert [e["text"] for e in ann if e["type"] == "reply"] == ["echo: hi from ann"]
+    assert [e["text"] for e in bob if e["type"] == "reply"] == ["echo: hi from bob"]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+async def test_empty_text_is_422_with_the_engines_sentence(
+    web: WebChat, fake_llm: FakeLLM, text: str
+) -> None:
+    response = await web.chat("ann", text)
+
+    assert response.status_code == 422
+    assert response.json() == {"error": "The message is empty."}
+    assert fake_llm.prompts == []
+
+
+async def test_text_over_the_engines_limit_is_422_with_the_limit_in_the_sentence(web: WebChat) -> None:
+    response = await web.chat("ann", "x" * 20_001)
+
+    assert response.status_code == 422
+    assert response.json() == {"error": "The message is 20,001 characters long; the limit is 20,000."}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b'{"text": "no user"}', b'{"user": "ann"}', b"[1, 2]", b'"just a string"', b"\xff\xfe"],
+    ids=["malformed", "no-user", "no-text", "array", "string", "not-utf8"],
+)
+async def test_a_body_that_is_not_the_expected_json_is_400(
+    web: WebChat, fake_llm: FakeLLM, body: bytes
+) -> None:
+    response = await web.client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "expected JSON with 'user' and 'text'"}
+    assert fake_llm.prompts == []
+
+
+async def test_a_body_over_one_megabyte_is_413(web: WebChat, fake_llm: FakeLLM) -> None:
+    body = json.dumps({"user": "ann", "text": "x" * MAX_BODY_BYTES}).encode()
+
+    response = await web.client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+
+    assert len(body) > 1_000_000
+    assert response.status_code == 413
+    assert response.json() == {"error": "the request is too large"}
+    assert fake_llm.prompts == []
+
+
+async def test_history_returns_only_that_users_turns(web: WebChat) -> None:
+    events_of(await web.chat("ann", "ann's secret is amethyst"))
+    events_of(await web.chat("bob", "bob's secret is basalt"))
+    events_of(await web.chat("ann", "what was my secret?"))
+
+    ann = await web.history("ann")
+    bob = await web.history("bob")
+
+    assert ann == [
+        {"role": "user", "text": "ann's secret is amethyst"},
+        {"role": "assistant", "text": "echo: ann's secret is amethyst"},
+        {"role": "user", "text": "what was my secret?"},
+        {"role": "assistant", "text": "echo: what was my secret?"},
+    ]
+    assert bob == [
+        {"role": "user", "text": "bob's secret is basalt"},
+        {"role": "assistant", "text": "echo: bob's secret is basalt"},
+    ]
+    assert "basalt" not in json.dumps(ann) and "amethyst" not in json.dumps(bob)
+    assert await web.history("carol") == []
+
+
+async def test_history_without_a_user_is_400(web: WebChat) -> None:
+    response = await web.client.get("/api/history")
+
+    assert response.status_code == 400
+    assert "user" in response.json()["error"]
+
+
+async def test_backend_failure_streams_a_notice_and_the_message_stays_pending(
+    web: WebChat, fake_llm: FakeLLM
+) -> None:
+    fake_llm.failure = "the model server is down"
+
+    events = events_of(await web.chat("ann", "are you there?"))
+    await web.engine.join()
+
+    replies = [e for e in events if e["type"] == "reply"]
+    assert len(replies) == 1
+    assert replies[0]["notice"] is True
+    assert "the model server is down" in replies[0]["text"]
+    assert "will be answered" in replies[0]["text"]
+    assert not [e for e in events if e["type"] == "token"]
+    assert events[-1] == {"type": "done"}
+    with web.engine.ledger.engine.connect() as db:
+        assert db.execute(sa.select(inbox.c.status)).scalars().all() == ["pending"]
+    assert await web.history("ann") == []
