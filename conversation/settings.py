@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
 
+    slack_bot_token: SecretStr = SecretStr("")
+    """xoxb-… token; Slack is enabled when this is set."""
+    slack_signing_secret: SecretStr = SecretStr("")
+    """Verifies Events API requests (HTTP mode)."""
+    slack_app_token: SecretStr = SecretStr("")
+    """xapp-… token; setting it selects Socket Mode instead of HTTP."""
+    slack_api_url: str = "https://slack.com/api/"
+    discord_token: SecretStr = SecretStr("")
+    """Bot token; Discord is enabled when this is set."""
+    discord_bot_channels: list[str] = Field(default_factory=list)
+    """Guild channel ids where the bot answers every message, not only mentions."""
+
     @classmethod
     def settings_customise_sources(
         cls,
