@@ -1,1 +1,1 @@
-"""Adapters (web chat, console, JSON lines; Slack and Discord to come) and the CLI."""
+"""Adapters (Slack, Discord, web chat, console, JSON lines), the runner and the CLI."""

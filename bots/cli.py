@@ -58,9 +58,11 @@ def _parser() -> argparse.ArgumentParser:
 def _run(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only this command serves HTTP
 
+    from bots.runner import configured_adapters  # noqa: PLC0415
     from bots.web import create_app  # noqa: PLC0415
 
-    app = create_app(build_engine(settings))
+    engine = build_engine(settings)
+    app = create_app(engine, configured_adapters(engine, settings))
     print(
         f"chatwright: web chat on http://{settings.host}:{settings.port}/ (model {settings.model})",
         file=sys.stderr,

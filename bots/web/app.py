@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bots.adapter import PlatformAdapter
 from bots.web.sink import WebChatSink
 from conversation import BadInput, Engine, Message
 
@@ -22,15 +23,19 @@ STATIC = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 1_000_000
 
 
-def create_app(engine: Engine) -> Starlette:
-    """The web chat on ``engine``; the engine starts and stops with the app."""
+def create_app(engine: Engine, adapters: Sequence[PlatformAdapter] = ()) -> Starlette:
+    """The web chat on ``engine`` plus each adapter's routes; all start and stop with the app."""
     sink = WebChatSink()
     engine.register_sink(PLATFORM, sink)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await engine.start()
+        for adapter in adapters:
+            await adapter.start()
         yield
+        for adapter in adapters:
+            await adapter.stop()
         await engine.aclose()
 
     async def index(_request: Request) -> Response:
@@ -84,6 +89,7 @@ def create_app(engine: Engine) -> Starlette:
             Route("/api/history", history),
             Route("/api/chat", chat, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            *(route for adapter in adapters for route in adapter.routes()),
         ],
         lifespan=lifespan,
     )

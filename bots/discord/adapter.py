@@ -1,0 +1,144 @@
+"""DiscordAdapter: gateway messages and slash commands in, replies out, on discord.py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import discord
+from discord import app_commands
+from starlette.routing import BaseRoute
+
+from bots.discord.commands import slash_commands
+from bots.discord.events import (
+    PLATFORM,
+    ReactionFeedback,
+    command_message,
+    feedback_from_reaction,
+    message_from_discord,
+)
+from bots.discord.sink import DiscordSink
+from conversation import BadInput, ConfigError, Engine, Message, Settings
+
+log = logging.getLogger(__name__)
+
+
+def chatwright_intents() -> discord.Intents:
+    """What the bot listens to: guilds, guild and DM messages with their content, reactions.
+
+    Message content is a privileged intent: enable it for the bot in the Developer Portal.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = True
+    intents.guild_reactions = True
+    intents.dm_reactions = True
+    return intents
+
+
+class DiscordAdapter:
+    """A PlatformAdapter for Discord: it only translates; the engine decides and remembers.
+
+    Every message is committed to the engine's inbox before Discord is acknowledged (a slash
+    command is deferred right after), so a gateway replay or a redeploy never loses or repeats one.
+    """
+
+    platform = PLATFORM
+
+    def __init__(self, engine: Engine, settings: Settings, client: discord.Client | None = None) -> None:
+        self.engine = engine
+        self.client = client or discord.Client(intents=chatwright_intents())
+        self.tree = app_commands.CommandTree(self.client)
+        for command in slash_commands(self.receive_command):
+            self.tree.add_command(command)
+        self.sink = DiscordSink(self.client)
+        engine.register_sink(PLATFORM, self.sink)
+        self._token = settings.discord_token
+        self._bot_channels = frozenset(settings.discord_bot_channels)
+        self._gateway: asyncio.Task[None] | None = None
+        self._listen()
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """Discord comes over the gateway websocket: no HTTP endpoints."""
+        return []
+
+    async def start(self) -> None:
+        """Log in (a bad token fails here), publish the slash commands, then connect in the background."""
+        token = self._token.get_secret_value()
+        if not token:
+            raise ConfigError("discord_token: not set (the bot token from the Discord Developer Portal)")
+        try:
+            await self.client.login(token)
+            await self.tree.sync()
+        except BaseException:
+            await self.client.close()
+            raise
+        self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
+        self._gateway.add_done_callback(_report_gateway_end)
+
+    async def stop(self) -> None:
+        """Close the gateway and HTTP session."""
+        await self.client.close()
+        if self._gateway is not None:
+            await asyncio.gather(self._gateway, return_exceptions=True)
+
+    async def receive_message(self, message: discord.Message) -> None:
+        """Submit a gateway message the bot should answer; typing shows once the inbox has it."""
+        me = self.client.user
+        incoming = None if me is None else message_from_discord(message, me, self._bot_channels)
+        if incoming is not None:
+            self.sink.expect(incoming)
+            await self._submit(incoming)
+
+    async def receive_command(
+        self, interaction: discord.Interaction[discord.Client], name: str, text: str
+    ) -> None:
+        """Submit ``/name text``, then defer the interaction (well within Discord's 3 s)."""
+        incoming = command_message(interaction, name, text)
+        self.sink.expect(incoming, interaction)
+        await self._submit(incoming)
+
+    def record_feedback(self, feedback: ReactionFeedback) -> None:
+        """Hook for 👍/👎 on the bot's replies; only logged until the engine can store feedback."""
+        log.debug(
+            "feedback %s from user %s on message %s in %s (not stored yet)",
+            "+1" if feedback.positive else "-1",
+            feedback.user,
+            feedback.message_id,
+            feedback.channel,
+        )
+
+    async def _submit(self, incoming: Message) -> None:
+        try:
+            submission = await self.engine.submit(incoming)
+        except BadInput as error:
+            await self.sink.refuse(incoming, str(error))
+            return
+        except BaseException:
+            self.sink.forget(incoming)
+            raise
+        if submission.accepted:
+            await self.sink.acknowledge(incoming)
+        else:
+            self.sink.forget(incoming)
+
+    def _listen(self) -> None:
+        async def on_message(message: discord.Message) -> None:
+            await self.receive_message(message)
+
+        async def on_raw_reaction_add(reaction: discord.RawReactionActionEvent) -> None:
+            me = self.client.user
+            feedback = None if me is None else feedback_from_reaction(reaction, me.id)
+            if feedback is not None:
+                self.record_feedback(feedback)
+
+        self.client.event(on_message)
+        self.client.event(on_raw_reaction_add)
+
+
+def _report_gateway_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("Discord gateway connection ended: %s", error, exc_info=error)

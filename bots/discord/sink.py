@@ -1,0 +1,193 @@
+"""Delivers chatwright replies to Discord: a channel, thread or DM, or a slash command's follow-up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+
+import discord
+
+from bots.discord.events import source_message_id
+from bots.discord.live import LiveMessage
+from bots.discord.paging import paginate
+from conversation import Message, Reply
+
+log = logging.getLogger(__name__)
+
+EDIT_INTERVAL_S = 1.0
+TYPING_REFRESH_S = 8.0
+"""Discord shows "typing…" for 10 s after each trigger."""
+INTERACTION_TOKEN_TTL_S = 15 * 60.0
+"""How long Discord accepts follow-ups for an interaction."""
+EXPIRED_TOKEN_STATUSES = (401, 404)
+"""Invalid Webhook Token / Unknown Webhook: the interaction can no longer be followed up."""
+ACK_WAIT_S = 10.0
+QUIET_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
+"""Model output never pings anyone; only the user being answered is notified."""
+
+
+@dataclass(slots=True)
+class PendingCommand:
+    """A slash command whose answer goes to its interaction's follow-up."""
+
+    interaction: discord.Interaction[discord.Client]
+    received: float = field(default_factory=time.monotonic)
+    acknowledged: asyncio.Event = field(default_factory=asyncio.Event)
+    deferred: bool = False
+
+    @property
+    def expired(self) -> bool:
+        """True once Discord no longer accepts follow-ups."""
+        return time.monotonic() - self.received > INTERACTION_TOKEN_TTL_S
+
+
+class DiscordSink:
+    """The ReplySink for Discord; also shows "typing…" (or "thinking…") while the engine works.
+
+    The adapter calls ``expect`` before submitting a message, then ``acknowledge`` once the engine
+    accepted it (or ``refuse``/``forget`` when it did not).
+    """
+
+    def __init__(self, client: discord.Client) -> None:
+        self.edit_interval_s = EDIT_INTERVAL_S
+        self._client = client
+        self._commands: dict[str, PendingCommand] = {}
+        self._typing: dict[str, asyncio.Task[None] | None] = {}
+        self._live: dict[str, LiveMessage] = {}
+
+    # -- the adapter's side ---------------------------------------------------------------
+
+    def expect(
+        self, message: Message, interaction: discord.Interaction[discord.Client] | None = None
+    ) -> None:
+        """Get ready for ``message`` (a slash command when ``interaction`` is given)."""
+        if interaction is None:
+            self._typing[message.event_id] = None
+            return
+        for event_id in [key for key, pending in self._commands.items() if pending.expired]:
+            del self._commands[event_id]
+        self._commands[message.event_id] = PendingCommand(interaction)
+
+    async def acknowledge(self, message: Message) -> None:
+        """The engine accepted ``message``: defer its command (Discord's 3 s ack), or start typing."""
+        pending = self._commands.get(message.event_id)
+        if pending is None:
+            if message.event_id in self._typing:
+                self._typing[message.event_id] = asyncio.create_task(self._keep_typing(message))
+            return
+        try:
+            await pending.interaction.response.defer(thinking=True)
+            pending.deferred = True
+        except discord.HTTPException as error:
+            log.warning(
+                "could not defer Discord command %s (%s); answering in its channel", message.event_id, error
+            )
+        finally:
+            pending.acknowledged.set()
+
+    async def refuse(self, message: Message, sentence: str) -> None:
+        """Answer a message the engine could not accept with one sentence, then forget it."""
+        pending = self._commands.get(message.event_id)
+        try:
+            if pending is not None:
+                await pending.interaction.response.send_message(sentence, ephemeral=True)
+            else:
+                await self._channel_of(message).send(sentence, allowed_mentions=QUIET_MENTIONS)
+        finally:
+            self.forget(message)
+
+    def forget(self, message: Message) -> None:
+        """Drop what ``expect`` set up (the engine did not accept the message)."""
+        self._commands.pop(message.event_id, None)
+        self._stop_typing(message.event_id)
+
+    # -- ReplySink ------------------------------------------------------------------------
+
+    async def deliver(self, message: Message, reply: Reply) -> None:
+        """Send ``reply`` in pages of at most 2,000 characters; returning means Discord took them all."""
+        pages = [page for page in paginate(reply.text) if page.strip()]
+        pending = self._commands.get(message.event_id)
+        if pending is not None and not pending.expired:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(pending.acknowledged.wait(), ACK_WAIT_S)
+            if pending.deferred:
+                pages = await self._follow_up(pending, pages)
+        live = self._live.pop(message.event_id, None)
+        posted = None if live is None else await live.finish()
+        self._stop_typing(message.event_id)
+        for number, page in enumerate(pages):
+            if number == 0 and posted is not None:
+                await posted.edit(content=page)
+            else:
+                await self._post(message, page, first=number == 0)
+
+    async def stream(self, message: Message, text: str) -> None:
+        """Show generated text by posting, then editing, one message (not for slash commands)."""
+        if message.event_id in self._commands:
+            return
+        live = self._live.get(message.event_id)
+        if live is None:
+            self._stop_typing(message.event_id)
+
+            async def send_first(preview: str) -> discord.Message:
+                return await self._post(message, preview, first=True)
+
+            live = self._live[message.event_id] = LiveMessage(send_first, self.edit_interval_s)
+        live.append(text)
+
+    async def settled(self, message: Message) -> None:
+        """Stop typing and live updates for ``message``."""
+        self._stop_typing(message.event_id)
+        live = self._live.pop(message.event_id, None)
+        if live is not None:
+            await live.finish()
+
+    # -- Discord calls --------------------------------------------------------------------
+
+    async def _follow_up(self, pending: PendingCommand, pages: list[str]) -> list[str]:
+        """Send pages as follow-ups; returns those left to send in the channel if the token failed."""
+        for number, page in enumerate(pages):
+            try:
+                await pending.interaction.followup.send(page, allowed_mentions=QUIET_MENTIONS)
+            except discord.HTTPException as error:
+                if error.status not in EXPIRED_TOKEN_STATUSES:
+                    raise
+                log.warning("interaction follow-up refused (%s); the rest goes to the channel", error)
+                return pages[number:]
+        return []
+
+    async def _post(self, message: Message, text: str, *, first: bool) -> discord.Message:
+        """Post ``text`` where ``message`` was said; the first page replies to it in guild channels."""
+        source = source_message_id(message.event_id)
+        reference = None
+        if first and message.team and source is not None:
+            target = int(message.thread or message.channel)
+            reference = discord.MessageReference(
+                message_id=source, channel_id=target, fail_if_not_exists=False
+            )
+        channel = self._channel_of(message)
+        if reference is None:
+            return await channel.send(text, allowed_mentions=QUIET_MENTIONS)
+        return await channel.send(text, allowed_mentions=QUIET_MENTIONS, reference=reference)
+
+    def _channel_of(self, message: Message) -> discord.PartialMessageable:
+        """The thread, channel or DM channel to answer in (no cache or lookup needed)."""
+        return self._client.get_partial_messageable(int(message.thread or message.channel))
+
+    async def _keep_typing(self, message: Message) -> None:
+        channel = self._channel_of(message)
+        while True:
+            try:
+                await channel.typing()
+            except discord.HTTPException as error:
+                log.debug("typing indicator for %s failed: %s", message.event_id, error)
+                return
+            await asyncio.sleep(TYPING_REFRESH_S)
+
+    def _stop_typing(self, event_id: str) -> None:
+        task = self._typing.pop(event_id, None)
+        if task is not None:
+            task.cancel()

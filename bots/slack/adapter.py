@@ -1,0 +1,193 @@
+"""SlackAdapter: Slack events and slash commands in (HTTP or Socket Mode), the engine's replies out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bots.slack.events import (
+    COMMANDS,
+    PLATFORM,
+    Addressed,
+    Payload,
+    ReactionFeedback,
+    addressed,
+    feedback_from_reaction,
+    is_from_a_bot,
+    message_from_command,
+    message_from_event,
+)
+from bots.slack.progress import ProgressTiming
+from bots.slack.sink import RATE_LIMIT_RETRIES, SlackSink
+from conversation import BadInput, ConfigError, Engine, Message, Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def build_web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: the bot token, ``slack_api_url``, and waits out 429s (Retry-After)."""
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(RATE_LIMIT_RETRIES),
+        ],
+    )
+
+
+class SlackAdapter:
+    """Slack for the engine: DMs, mentions, thread replies and slash commands.
+
+    Each is acknowledged only after the engine committed it to the inbox, never after model work.
+    With ``slack_app_token`` set it connects over Socket Mode (``routes()`` is empty); otherwise
+    Slack posts to ``POST /slack/events`` on the shared server, verified with the signing secret.
+    """
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        client: AsyncWebClient | None = None,
+        *,
+        progress: ProgressTiming | None = None,
+    ) -> None:
+        self.engine = engine
+        self._app_token = settings.slack_app_token.get_secret_value()
+        signing_secret = settings.slack_signing_secret.get_secret_value()
+        if client is None and not settings.slack_bot_token.get_secret_value():
+            raise ConfigError("slack_bot_token: required to connect to Slack (xoxb-…)")
+        if not self._app_token and not signing_secret:
+            raise ConfigError(
+                "slack_signing_secret: required for Slack over HTTP (or set slack_app_token for Socket Mode)"
+            )
+        self.client = client or build_web_client(settings)
+        self.sink = SlackSink(self.client, progress)
+        engine.register_sink(PLATFORM, self.sink)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret,
+            process_before_response=True,  # the ack waits for the listener, which waits for the inbox
+            name="chatwright",
+        )
+        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("reaction_added")(self._on_reaction)
+        for name in COMMANDS:
+            self.app.command(f"/{name}")(self._on_command)
+        self._http = AsyncSlackRequestHandler(self.app)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._chores: set[asyncio.Task[None]] = set()
+
+    @property
+    def socket_mode(self) -> bool:
+        """True when events come over Socket Mode rather than HTTP."""
+        return bool(self._app_token)
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """``POST /slack/events`` in HTTP mode; nothing in Socket Mode."""
+        if self.socket_mode:
+            return []
+        return [Route(EVENTS_PATH, self._handle_http, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Open the Socket Mode connection (HTTP mode needs nothing: Slack calls us)."""
+        if self.socket_mode and self._socket is None:
+            self._socket = AsyncSocketModeHandler(self.app, self._app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+
+    async def stop(self) -> None:
+        """Close the connection and finish pending notes and progress messages."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        await asyncio.gather(*self._chores)
+        await self.sink.aclose()
+
+    async def on_reaction_feedback(self, feedback: ReactionFeedback) -> None:
+        """A thumbs up/down on one of the bot's messages; only logged for now.
+
+        Storing it as feedback on the turn needs an engine API that maps the message back to its turn.
+        """
+        log.debug(
+            "feedback %+d from %s on %s/%s",
+            feedback.score,
+            feedback.user,
+            feedback.channel,
+            feedback.message_ts,
+        )
+
+    # -- listeners (Bolt passes arguments by name) -----------------------------------
+
+    async def _handle_http(self, request: Request) -> Response:
+        return await self._http.handle(request)
+
+    async def _on_message(self, body: Payload, event: Payload, context: AsyncBoltContext) -> None:
+        verdict = addressed(event, context.bot_user_id)
+        if verdict is Addressed.NO:
+            return
+        message = message_from_event(body, context.bot_user_id)
+        if verdict is Addressed.IF_IN_CONVERSATION and not await self.engine.history(message.scope, 1):
+            return
+        await self._submit(message)
+
+    async def _on_mention(self, body: Payload, event: Payload, context: AsyncBoltContext) -> None:
+        if is_from_a_bot(event, context.bot_user_id) or event.get("channel", "").startswith("D"):
+            return  # DMs arrive as message.im
+        await self._submit(message_from_event(body, context.bot_user_id, new_thread=True))
+
+    async def _on_reaction(self, body: Payload, context: AsyncBoltContext) -> None:
+        feedback = feedback_from_reaction(body, context.bot_user_id)
+        if feedback is not None:
+            await self.on_reaction_feedback(feedback)
+
+    async def _on_command(self, ack: AsyncAck, command: Payload) -> None:
+        message = message_from_command(command)
+        self.sink.remember_response_url(message, command.get("response_url", ""))
+        try:
+            submission = await self.engine.submit(message)
+        except BadInput as error:
+            self.sink.forget(message)
+            await ack(text=str(error))  # shown to the user only
+            return
+        await ack()
+        if submission.accepted:
+            self.sink.expect(message)
+        else:
+            self.sink.forget(message)
+
+    async def _submit(self, message: Message) -> None:
+        """Commit ``message`` to the inbox; Bolt acknowledges when this returns."""
+        try:
+            submission = await self.engine.submit(message)
+        except BadInput as error:
+            self._run_chore(self.sink.tell(message, str(error)))
+            return
+        if submission.accepted:
+            self.sink.expect(message)
+
+    def _run_chore(self, chore: Coroutine[Any, Any, None]) -> None:
+        """Run a Web API call after the ack instead of before it."""
+        task = asyncio.create_task(chore)
+        self._chores.add(task)
+        task.add_done_callback(self._chores.discard)

@@ -1,0 +1,86 @@
+"""The progress indicator: a placeholder message, edited with the answer as it streams.
+
+Slack gives bots no typing indicator outside its Assistant API, so a late answer shows as a "…"
+message, posted once the answer has taken ``show_after_s`` (or, with streamed text, that text),
+then edited at most once every ``update_every_s`` while text streams in; the first piece of the
+final answer replaces it. A fast answer is posted directly, without a placeholder or edits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack.render import MESSAGE_CHARS, render_for_slack, split_for_slack
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDER = "…"
+_STILL_WRITING = " …"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressTiming:
+    """When the placeholder appears, and how often it may be edited (chat.update is rate limited)."""
+
+    show_after_s: float = 1.0
+    update_every_s: float = 1.0
+
+
+class ProgressMessage:
+    """The placeholder of one message's answer; starts its own clock on creation."""
+
+    def __init__(self, client: AsyncWebClient, channel: str, thread: str, timing: ProgressTiming) -> None:
+        self._client = client
+        self._channel = channel
+        self._thread = thread or None
+        self._timing = timing
+        self._text = ""
+        self._ts: str | None = None
+        self._finished = asyncio.Event()
+        self._task = asyncio.create_task(self._show())
+
+    def add(self, piece: str) -> None:
+        """Append a streamed piece; it is shown at the next edit."""
+        self._text += piece
+
+    async def finish(self) -> str | None:
+        """Stop showing progress; the placeholder's ts, if one was posted (for the answer to reuse)."""
+        self._finished.set()
+        await self._task
+        return self._ts
+
+    async def _show(self) -> None:
+        try:
+            if await self._finished_within(self._timing.show_after_s):
+                return
+            posted = await self._client.chat_postMessage(
+                channel=self._channel, thread_ts=self._thread, text=self._preview(self._text)
+            )
+            self._ts = posted.get("ts")
+            shown = self._text
+            while self._ts is not None and not await self._finished_within(self._timing.update_every_s):
+                if self._text != shown:
+                    shown = self._text
+                    await self._client.chat_update(
+                        channel=self._channel, ts=self._ts, text=self._preview(shown)
+                    )
+        except Exception as error:  # noqa: BLE001 - progress is best effort; the answer is delivered anyway
+            log.warning("progress message in %s not shown (%s)", self._channel, error)
+
+    async def _finished_within(self, seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._finished.wait(), seconds)
+        return self._finished.is_set()
+
+    @staticmethod
+    def _preview(text: str) -> str:
+        if not text.strip():
+            return PLACEHOLDER
+        return (
+            split_for_slack(render_for_slack(text), MESSAGE_CHARS - len(_STILL_WRITING))[0] + _STILL_WRITING
+        )

@@ -1,0 +1,112 @@
+"""The Slack ReplySink: replies posted where their message came from, in pieces Slack accepts."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bots.slack.progress import ProgressMessage, ProgressTiming
+from bots.slack.render import render_reply, split_for_slack
+from conversation import Message, Reply
+
+log = logging.getLogger(__name__)
+
+_NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+"""chat.postMessage errors for a slash command used where the bot is not a member; the command's
+response_url still reaches that channel (for 30 minutes)."""
+RATE_LIMIT_RETRIES = 5
+
+
+class SlackSink:
+    """Posts each reply in its message's channel and thread; shows progress while an answer is late."""
+
+    def __init__(self, client: AsyncWebClient, timing: ProgressTiming | None = None) -> None:
+        self._client = client
+        self._timing = timing or ProgressTiming()
+        self._progress: dict[str, ProgressMessage] = {}
+        self._response_urls: dict[str, str] = {}
+
+    def expect(self, message: Message) -> None:
+        """``message`` was accepted: start the clock after which a placeholder shows progress."""
+        self._progress_of(message)
+
+    def remember_response_url(self, message: Message, response_url: str) -> None:
+        """Keep a slash command's response_url, the way back when the bot is not in the channel."""
+        self._response_urls[message.event_id] = response_url
+
+    def forget(self, message: Message) -> None:
+        """Drop what was kept for ``message`` (it will not be answered here)."""
+        self._response_urls.pop(message.event_id, None)
+
+    async def deliver(self, message: Message, reply: Reply) -> None:
+        """Post the reply (the first piece into the placeholder, if one is showing)."""
+        first, *rest = split_for_slack(render_reply(reply))
+        progress = self._progress.pop(message.event_id, None)
+        placeholder = await progress.finish() if progress is not None else None
+        if placeholder is not None:
+            await self._client.chat_update(channel=message.channel, ts=placeholder, text=first)
+        else:
+            await self._post(message, first)
+        for piece in rest:
+            await self._post(message, piece)
+
+    async def stream(self, message: Message, text: str) -> None:
+        """Add a generated piece to the progress message."""
+        self._progress_of(message).add(text)
+
+    async def settled(self, message: Message) -> None:
+        """Remove a placeholder no reply took over (the reply failed or there was none)."""
+        self.forget(message)
+        progress = self._progress.pop(message.event_id, None)
+        placeholder = await progress.finish() if progress is not None else None
+        if placeholder is not None:
+            try:
+                await self._client.chat_delete(channel=message.channel, ts=placeholder)
+            except SlackApiError as error:
+                log.warning("placeholder %s in %s not deleted (%s)", placeholder, message.channel, error)
+
+    async def tell(self, message: Message, text: str) -> None:
+        """Show ``text`` to the message's author only (a problem with what they sent)."""
+        try:
+            await self._client.chat_postEphemeral(
+                channel=message.channel, user=message.user, thread_ts=message.thread or None, text=text
+            )
+        except SlackApiError as error:
+            log.warning("could not tell %s in %s: %r (%s)", message.user, message.channel, text, error)
+
+    async def aclose(self) -> None:
+        """Stop every progress message (replies still owed stay in the engine's outbox)."""
+        progress, self._progress = list(self._progress.values()), {}
+        for shown in progress:
+            await shown.finish()
+
+    def _progress_of(self, message: Message) -> ProgressMessage:
+        progress = self._progress.get(message.event_id)
+        if progress is None:
+            progress = ProgressMessage(self._client, message.channel, message.thread, self._timing)
+            self._progress[message.event_id] = progress
+        return progress
+
+    async def _post(self, message: Message, text: str) -> None:
+        try:
+            await self._client.chat_postMessage(
+                channel=message.channel, thread_ts=message.thread or None, text=text
+            )
+        except SlackApiError as error:
+            response_url = self._response_urls.get(message.event_id)
+            if response_url is None or error.response.get("error") not in _NOT_A_MEMBER:
+                raise
+            await _respond(response_url, text)
+
+
+async def _respond(response_url: str, text: str) -> None:
+    webhook = AsyncWebhookClient(
+        response_url, retry_handlers=[AsyncRateLimitErrorRetryHandler(RATE_LIMIT_RETRIES)]
+    )
+    response = await webhook.send(text=text, response_type="in_channel", replace_original=False)
+    if response.status_code != 200:
+        raise ConnectionError(f"response_url refused the reply: {response.status_code} {response.body}")

@@ -1,0 +1,331 @@
+"""Discord through the real discord.py against a local fake REST API and gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bots.discord import DiscordAdapter, rejoin_pages
+from conversation import Engine, EngineLimits, Reply, Scope, load_settings
+from conversation.llm import ChatMessage, FakeLLM
+from conversation.llm.base import Completion, GenerationOptions, TokenSink
+from conversation.router import Router
+from skills import ChatSkill, SkillRequest, SkillResponse
+from tests.fakes.discord_api import (
+    BOT,
+    BOT_ID,
+    BOTS_ID,
+    DM_ID,
+    GENERAL_ID,
+    GUILD_ID,
+    OTHER_BOT,
+    THREAD_ID,
+    USER_ID,
+    FakeDiscord,
+    Payload,
+)
+from tests.fakes.engines import make_engine
+
+MESSAGES = r"/channels/\d+/messages"
+
+
+@dataclass
+class DiscordBot:
+    """A started engine behind the Discord adapter, connected to a fresh fake Discord."""
+
+    discord: FakeDiscord
+    engine: Engine
+    adapter: DiscordAdapter
+    llm: FakeLLM
+
+    async def say(self, data: Payload) -> int:
+        """Deliver a MESSAGE_CREATE; returns its gateway sequence number."""
+        return await self.discord.dispatch("MESSAGE_CREATE", data)
+
+    async def say_and_settle(self, data: Payload, channel_id: int) -> None:
+        """Deliver a message that will be answered; return once its reply is all in ``channel_id``."""
+        before = len(self.discord.contents_in(channel_id))
+        await self.say(data)
+        await self.discord.until(lambda: len(self.discord.contents_in(channel_id)) > before)
+        await self.engine.join()
+
+
+@asynccontextmanager
+async def discord_bot(
+    database_url: str, llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[DiscordBot]:
+    """discord.py pointed at a fake Discord, the adapter logged in and the gateway session ready."""
+    async with FakeDiscord() as fake:
+        monkeypatch.setattr(Route, "BASE", fake.api_url)
+        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+        engine = make_engine(database_url, llm, EngineLimits(retry_after_s=60))
+        settings = load_settings(discord_token="fake-token", discord_bot_channels=[str(BOTS_ID)])
+        adapter = DiscordAdapter(engine, settings)
+        await engine.start()
+        await adapter.start()
+        await fake.until(lambda: fake.connected)
+        yield DiscordBot(fake, engine, adapter, llm)
+        await adapter.stop()
+        await engine.aclose()
+
+
+@pytest.fixture
+async def bot(
+    database_url: str, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[DiscordBot]:
+    async with discord_bot(database_url, fake_llm, monkeypatch) as harness:
+        yield harness
+
+
+def mention(text: str) -> str:
+    return f"<@{BOT_ID}> {text}"
+
+
+def last_user_text(llm: FakeLLM) -> str:
+    return next(m.content for m in reversed(llm.prompts[-1]) if m.role == "user")
+
+
+# -- where messages are answered --------------------------------------------------------------
+
+
+async def test_start_logs_in_syncs_the_six_commands_and_identifies_with_message_content(
+    bot: DiscordBot,
+) -> None:
+    (sync,) = bot.discord.calls_to("PUT", rf"/applications/{BOT_ID}/commands")
+    assert sorted(command["name"] for command in sync.json) == [
+        "admin", "ask", "order", "proofread", "reply", "translate"
+    ]  # fmt: skip
+    assert all(command["options"][0]["name"] == "text" for command in sync.json)
+    (identify,) = bot.discord.identifies
+    assert identify["token"] == "fake-token"
+    assert identify["intents"] & (1 << 15), "the message content intent"
+
+
+async def test_a_dm_gets_exactly_one_reply_in_that_dm_with_the_answer(bot: DiscordBot) -> None:
+    await bot.say_and_settle(bot.discord.message("hello there"), DM_ID)
+
+    assert bot.discord.contents_in(DM_ID) == ["echo: hello there"]
+    assert len(bot.discord.calls_to("POST", MESSAGES)) == 1
+
+
+async def test_a_guild_message_without_a_mention_is_ignored_and_with_one_answered(bot: DiscordBot) -> None:
+    await bot.say(bot.discord.message("just chatting", channel_id=GENERAL_ID, in_guild=True))
+    await bot.say_and_settle(
+        bot.discord.message(mention("what is up?"), channel_id=GENERAL_ID, in_guild=True, mentions=(BOT,)),
+        GENERAL_ID,
+    )
+
+    assert bot.discord.contents_in(GENERAL_ID) == ["echo: what is up?"]
+    assert [last_user_text(bot.llm)] == ["what is up?"] and len(bot.llm.prompts) == 1
+    (post,) = bot.discord.calls_to("POST", MESSAGES)
+    assert post.json["allowed_mentions"]["parse"] == [], "model output never pings anyone"
+    assert "message_reference" in post.json, "the answer replies to the question"
+
+
+async def test_a_message_in_a_bot_channel_is_answered_without_a_mention(bot: DiscordBot) -> None:
+    await bot.say_and_settle(bot.discord.message("menu please", channel_id=BOTS_ID, in_guild=True), BOTS_ID)
+
+    assert bot.discord.contents_in(BOTS_ID) == ["echo: menu please"]
+
+
+async def test_a_thread_message_is_answered_in_the_thread_and_scoped_to_it(bot: DiscordBot) -> None:
+    data = bot.discord.message(mention("in a thread"), channel_id=THREAD_ID, in_guild=True, mentions=(BOT,))
+    await bot.say_and_settle(data, THREAD_ID)
+
+    assert bot.discord.contents_in(THREAD_ID) == ["echo: in a thread"]
+    assert bot.discord.contents_in(GENERAL_ID) == []
+    scope = Scope("discord", str(GUILD_ID), str(GENERAL_ID), str(THREAD_ID), str(USER_ID))
+    assert [turn.content for turn in await bot.engine.history(scope)] == ["in a thread", "echo: in a thread"]
+
+
+async def test_messages_from_bots_including_itself_are_ignored(bot: DiscordBot) -> None:
+    await bot.say(bot.discord.message("I am a bot", author=OTHER_BOT))
+    await bot.say(bot.discord.message(mention("me again"), author=BOT, channel_id=BOTS_ID, in_guild=True))
+    await bot.say_and_settle(bot.discord.message("a human"), DM_ID)
+
+    assert bot.discord.contents_in(DM_ID) == ["echo: a human"]
+    assert bot.discord.contents_in(BOTS_ID) == []
+    assert len(bot.llm.prompts) == 1
+
+
+async def test_a_mention_with_no_text_is_answered_with_the_engines_sentence(bot: DiscordBot) -> None:
+    await bot.say_and_settle(
+        bot.discord.message(f"<@{BOT_ID}>", channel_id=GENERAL_ID, in_guild=True, mentions=(BOT,)), GENERAL_ID
+    )
+
+    assert bot.discord.contents_in(GENERAL_ID) == ["The message is empty."]
+    assert bot.llm.prompts == []
+
+
+# -- how replies are sent ---------------------------------------------------------------------
+
+
+async def test_a_long_reply_arrives_in_pages_that_rejoin_to_the_answer_with_code_reopened(
+    bot: DiscordBot,
+) -> None:
+    code = "\n".join(f"total_{n} = price_{n} * quantity_{n}  # line {n}" for n in range(150))
+    prose = " ".join(f"word{n}" for n in range(700))
+    answer = f"Here is the script:\n```python\n{code}\n```\nAnd the explanation: {prose}"
+    assert len(answer) > 9000
+    bot.llm.responder = lambda _messages: answer
+
+    await bot.say_and_settle(bot.discord.message("write it"), DM_ID)
+
+    pages = bot.discord.contents_in(DM_ID)
+    assert len(pages) >= 5 and all(len(page) <= 2000 for page in pages)
+    assert rejoin_pages(pages) == answer
+    assert pages[0].endswith("\n```") and pages[1].startswith("```python\n")
+
+
+async def test_a_typing_indicator_is_sent_while_the_model_works(bot: DiscordBot) -> None:
+    bot.llm.delay_s = 0.3
+    await bot.say_and_settle(bot.discord.message("think hard"), DM_ID)
+
+    typing = bot.discord.calls_to("POST", rf"/channels/{DM_ID}/typing")
+    (post,) = bot.discord.calls_to("POST", MESSAGES)
+    assert typing and typing[0].at < post.at
+
+
+class TricklingLLM(FakeLLM):
+    """A FakeLLM whose tokens arrive one every ``piece_delay_s``, like a real model's."""
+
+    piece_delay_s = 0.15
+
+    async def complete(
+        self, messages: Sequence[ChatMessage], options: GenerationOptions, on_token: TokenSink | None = None
+    ) -> Completion:
+        async def slowly(piece: str) -> None:
+            await asyncio.sleep(self.piece_delay_s)
+            if on_token is not None:
+                await on_token(piece)
+
+        return await super().complete(messages, options, slowly)
+
+
+async def test_a_streamed_answer_is_edited_into_one_message_at_most_once_a_second(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = " ".join(f"token{n}" for n in range(20))
+    async with discord_bot(database_url, TricklingLLM(lambda _m: answer), monkeypatch) as bot:
+        await bot.say_and_settle(bot.discord.message("stream it"), DM_ID)
+
+        first, *edits = [
+            call.json["content"]
+            for call in bot.discord.calls
+            if call.path.startswith(f"/channels/{DM_ID}/messages")
+        ]
+        edit_times = [call.at for call in bot.discord.calls_to("PATCH", MESSAGES)]
+
+    assert answer.startswith(first) and first != answer
+    assert bot.discord.contents_in(DM_ID) == [answer] and edits[-1] == answer
+    assert len(edits) >= 2, "the message grew while the model was still writing"
+    live_edits = edit_times[:-1]  # the last edit is the final answer, sent at once
+    assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(live_edits))
+
+
+async def test_a_429_is_waited_out_and_the_reply_still_arrives(bot: DiscordBot) -> None:
+    bot.discord.rate_limit("POST", MESSAGES, times=1, retry_after=0.3)
+    await bot.say_and_settle(bot.discord.message("busy?"), DM_ID)
+
+    refused, accepted = bot.discord.calls_to("POST", MESSAGES)
+    assert (refused.status, accepted.status) == (429, 200)
+    assert accepted.at - refused.at >= 0.3
+    assert bot.discord.contents_in(DM_ID) == ["echo: busy?"]
+
+
+# -- the gateway ------------------------------------------------------------------------------
+
+
+async def test_a_replayed_message_after_a_resume_gets_no_second_reply(bot: DiscordBot) -> None:
+    first = bot.discord.message("only once")
+    sequence = await bot.say(first)
+    await bot.discord.until(lambda: bot.discord.contents_in(DM_ID))
+
+    await bot.discord.drop_connection(replay_from=sequence - 1)
+    await bot.discord.until(lambda: bot.discord.connected)
+    await bot.say_and_settle(bot.discord.message("after the resume"), DM_ID)
+
+    assert sequence in bot.discord.replayed
+    assert [(c.path, c.compressed) for c in bot.discord.connections] == [("/", True), ("/resume", True)]
+    assert len(bot.discord.identifies) == 1, "resumed, not a new session"
+    assert bot.discord.contents_in(DM_ID) == ["echo: only once", "echo: after the resume"]
+
+
+# -- slash commands ---------------------------------------------------------------------------
+
+
+class GatedSkill:
+    """A skill that answers "<name>: <text>" once its gate opens (a model that is still working)."""
+
+    description = "test"
+
+    def __init__(self, name: str, gate: asyncio.Event) -> None:
+        self.name = name
+        self.gate = gate
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        await self.gate.wait()
+        return SkillResponse([Reply(f"{self.name}: {request.text}", skill=self.name)])
+
+
+async def test_a_slash_command_is_deferred_at_once_then_completed_by_a_follow_up(bot: DiscordBot) -> None:
+    gate = asyncio.Event()
+    bot.engine.router = Router({"chat": ChatSkill("test"), "translate": GatedSkill("translate", gate)})
+    interaction = bot.discord.slash_command("translate", "bonjour tout le monde")
+    await bot.discord.dispatch("INTERACTION_CREATE", interaction)
+
+    await bot.discord.until(lambda: bot.discord.calls_to("POST", r"/interactions/.*/callback"))
+    (callback,) = bot.discord.calls_to("POST", r"/interactions/.*/callback")
+    assert callback.json["type"] == 5, "deferred: 'the bot is thinking…'"
+    assert bot.discord.calls_to("POST", r"/webhooks/.*") == []
+
+    gate.set()
+    await bot.discord.until(lambda: bot.discord.calls_to("POST", r"/webhooks/.*"))
+    await bot.engine.join()
+    (follow_up,) = bot.discord.calls_to("POST", rf"/webhooks/{BOT_ID}/{interaction['token']}")
+    assert follow_up.json["content"] == "translate: bonjour tout le monde"
+    assert bot.discord.calls_to("POST", MESSAGES) == []
+    scope = Scope("discord", str(GUILD_ID), str(GENERAL_ID), "", str(USER_ID))
+    assert (await bot.engine.history(scope))[0].content == "/translate bonjour tout le monde"
+
+
+async def test_an_unknown_command_for_the_engine_is_answered_in_the_follow_up(bot: DiscordBot) -> None:
+    await bot.discord.dispatch("INTERACTION_CREATE", bot.discord.slash_command("order", "a pizza"))
+    await bot.discord.until(lambda: bot.discord.calls_to("POST", r"/webhooks/.*"))
+
+    (follow_up,) = bot.discord.calls_to("POST", r"/webhooks/.*")
+    assert follow_up.json["content"].startswith("Unknown command /order.")
+
+
+# -- reactions --------------------------------------------------------------------------------
+
+
+async def test_thumbs_on_a_bot_reply_reach_the_feedback_hook_and_other_reactions_do_not(
+    bot: DiscordBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.say_and_settle(bot.discord.message("rate me"), DM_ID)
+    (reply_id,) = bot.discord.messages
+    reactions = [
+        ("🎉", BOT_ID),
+        ("👎", USER_ID),
+        ("👍🏽", BOT_ID),
+    ]  # not feedback, not on a bot reply, feedback
+
+    with caplog.at_level(logging.DEBUG, logger="bots.discord.adapter"):
+        for emoji, author_id in reactions:
+            reaction = bot.discord.reaction(reply_id, emoji, channel_id=DM_ID, author_id=author_id)
+            await bot.discord.dispatch("MESSAGE_REACTION_ADD", reaction)
+        await bot.discord.until(lambda: "feedback" in caplog.text)
+
+    assert [record.getMessage() for record in caplog.records if "feedback" in record.getMessage()] == [
+        f"feedback +1 from user {USER_ID} on message {reply_id} in {DM_ID} (not stored yet)"
+    ]
