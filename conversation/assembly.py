@@ -6,7 +6,15 @@ from conversation.engine import Engine, EngineLimits
 from conversation.llm import LLM, make_llm
 from conversation.router import Router
 from conversation.settings import Settings
-from skills import ChatSkill
+from skills import (
+    DEFAULT_LANGUAGES,
+    ChatSkill,
+    OrderSkill,
+    ProofreadSkill,
+    ReplySkill,
+    Skill,
+    TranslateSkill,
+)
 from storage import Ledger, create_database_engine, upgrade_schema
 
 
@@ -14,7 +22,15 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
     """An engine on the configured database (migrated to the latest schema) and model."""
     database = create_database_engine(settings.resolved_database_url)
     upgrade_schema(database)
-    skills = {"chat": ChatSkill(settings.persona, settings.max_reply_tokens)}
+    skills: dict[str, Skill] = {
+        "chat": ChatSkill(settings.persona, settings.max_reply_tokens),
+        "order": OrderSkill(menu_path=settings.order_menu),
+        "translate": TranslateSkill(
+            tuple(settings.detect_languages or DEFAULT_LANGUAGES), tuple(settings.team_languages)
+        ),
+        "proofread": ProofreadSkill(),
+        "reply": ReplySkill(settings.reply_temperature, settings.customer_service_contact),
+    }
     limits = EngineLimits(
         history_tokens=settings.history_tokens,
         max_message_chars=settings.max_message_chars,

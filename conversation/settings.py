@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     history_tokens: int = Field(1500, ge=64)
     """Token budget for past turns in a prompt; the oldest turns are dropped first."""
     persona: str = DEFAULT_PERSONA
+    order_menu: Path | None = None
+    """A TOML menu for the order skill; None means the course's pizzeria."""
+    detect_languages: list[str] | None = None
+    """ISO 639-1 codes the translate skill's detector chooses from; None means ten common ones."""
+    team_languages: list[str] = Field(default_factory=lambda: ["en"])
+    """What the translate skill translates into when no target is given."""
+    reply_temperature: float = Field(0.7, ge=0, le=2)
+    customer_service_contact: str = "our customer service team"
     max_message_chars: int = Field(20_000, ge=1)
     retry_after_s: float = Field(30.0, gt=0)
     """How long a message whose backend failed waits before the next attempt."""

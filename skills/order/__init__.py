@@ -1,0 +1,7 @@
+"""order: the course's OrderBot — a menu from TOML, a deterministic dialogue, prices by code."""
+
+from skills.order.dialogue import OrderDialogue, OrderDraft, price_order
+from skills.order.menu import Menu, load_menu
+from skills.order.skill import OrderSkill
+
+__all__ = ["Menu", "OrderDialogue", "OrderDraft", "OrderSkill", "load_menu", "price_order"]

@@ -1,0 +1,122 @@
+"""proofread: the model corrects at temperature 0; code decides "No errors found" and builds the redline."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from html import escape
+from typing import Literal, TypedDict
+
+from conversation.llm.base import ChatMessage, GenerationOptions
+from conversation.types import Reply
+from skills.base import SkillRequest, SkillResponse, render_prompt
+from skills.prompts import load_prompts, unwrap
+
+NO_ERRORS = "No errors found"
+_REWRITE = re.compile(r"^for\s+(?P<audience>[^:]+):\s*(?P<text>.+)$", re.IGNORECASE | re.DOTALL)
+_TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
+USAGE = "Usage: /proofread <text> | /proofread for <audience or style>: <text>"
+
+
+class RedlineSegment(TypedDict):
+    """One run of a redline diff: unchanged, deleted from the original, or inserted."""
+
+    op: Literal["equal", "delete", "insert"]
+    text: str
+
+
+RedlineDiff = list[RedlineSegment]
+
+
+def redline(original: str, corrected: str) -> RedlineDiff:
+    """A word-level diff: equal+delete runs rejoin to ``original``, equal+insert to ``corrected``."""
+    before, after = _TOKENS.findall(original), _TOKENS.findall(corrected)
+    diff: RedlineDiff = []
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            _append(diff, "equal", "".join(before[i1:i2]))
+            continue
+        _append(diff, "delete", "".join(before[i1:i2]))
+        _append(diff, "insert", "".join(after[j1:j2]))
+    return diff
+
+
+def render_redline_markdown(diff: RedlineDiff) -> str:
+    """Slack/Discord markdown: ~~deleted~~ **inserted** (whitespace kept outside the markers)."""
+    marks = {"equal": "", "delete": "~~", "insert": "**"}
+    return "".join(_wrap(segment["text"], marks[segment["op"]]) for segment in diff)
+
+
+def render_redline_html(diff: RedlineDiff) -> str:
+    """HTML for the web chat: <del>deleted</del> <ins>inserted</ins>, every text escaped."""
+    tags = {"equal": "", "delete": "del", "insert": "ins"}
+    parts = []
+    for segment in diff:
+        tag, text = tags[segment["op"]], escape(segment["text"])
+        parts.append(f"<{tag}>{text}</{tag}>" if tag else text)
+    return "".join(parts)
+
+
+def same_text(a: str, b: str) -> bool:
+    """Equal after whitespace normalisation."""
+    return a.split() == b.split()
+
+
+class ProofreadSkill:
+    """Corrects spelling and grammar (or rewrites for an audience) and shows what changed."""
+
+    name = "proofread"
+    description = "Correct spelling and grammar and show a redline of the changes."
+
+    def __init__(self, max_tokens: int = 768) -> None:
+        self.max_tokens = max_tokens
+        self.prompts = load_prompts("proofread")
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        """Ask the model for the corrected text; compare and diff in code."""
+        text = request.text.strip()
+        if not text:
+            return SkillResponse([Reply(USAGE, skill=self.name, notice=True)])
+        rewrite = _REWRITE.match(text)
+        if rewrite is not None:
+            text = rewrite.group("text").strip()
+            system = self.prompts["rewrite_system"].format(audience=rewrite.group("audience").strip())
+        else:
+            system = self.prompts["proofread_system"]
+        messages = [
+            ChatMessage("system", system),
+            ChatMessage("user", self.prompts["user"].format(text=text)),
+        ]
+        options = GenerationOptions(temperature=0.0, max_tokens=self.max_tokens)
+        completion = await request.llm.complete(messages, options)
+        corrected = unwrap(completion.text)
+        if not corrected:
+            reply = Reply(
+                "Sorry, the model returned no text; please try again.", skill=self.name, notice=True
+            )
+        elif corrected.rstrip(".") == NO_ERRORS or same_text(corrected, text):
+            diff: RedlineDiff = [{"op": "equal", "text": text}]
+            reply = Reply(NO_ERRORS, skill=self.name, data={"corrected": text, "diff": diff})
+        else:
+            diff = redline(text, corrected)
+            shown = f"{corrected}\n\nChanges: {render_redline_markdown(diff)}"
+            reply = Reply(shown, skill=self.name, data={"corrected": corrected, "diff": diff})
+        return SkillResponse([reply], prompt=render_prompt(messages), completion=completion)
+
+
+def _append(diff: RedlineDiff, op: Literal["equal", "delete", "insert"], text: str) -> None:
+    if not text:
+        return
+    if diff and diff[-1]["op"] == op:
+        diff[-1]["text"] += text
+    else:
+        diff.append({"op": op, "text": text})
+
+
+def _wrap(text: str, mark: str) -> str:
+    if not mark or not text.strip():
+        return text
+    core = text.strip()
+    start = text.index(core)
+    return f"{text[:start]}{mark}{core}{mark}{text[start + len(core) :]}"
