@@ -1,74 +1,215 @@
-"""Group commit: many concurrent callers, one batched call (one transaction) at a time."""
+"""The engine's one writer thread: every cycle commits all queued work in one transaction."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
-from typing import Generic, TypeVar
+import threading
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
+from typing import Any
 
-T = TypeVar("T")
-R = TypeVar("R")
+from storage import Completion, Ledger, NewEvent, OutboxKey
+
 log = logging.getLogger(__name__)
 
+SENT_LINGER_S = 0.05
+"""How long sent-marks may wait for other work to share their transaction."""
 
-class GroupCommit(Generic[T, R]):
-    """Collects items submitted while a batch is running and runs them together next.
+_ACCEPT, _COMPLETE, _SENT, _FLUSH, _STOP = range(5)
+_Item = tuple[int, Any, "asyncio.Future[Any] | None"]
+"""What callers queue: (kind, payload, the future to resolve or None)."""
+_Outcome = tuple["asyncio.Future[Any]", Any]
+"""A future with its result, or with the exception to raise."""
 
-    ``run_batch(items)`` executes in ``executor`` and returns one result per item. If a
-    batch fails, each item is retried alone so one bad item cannot fail its neighbours.
+
+@dataclass(slots=True)
+class _Cycle:
+    """The work of one transaction, with the futures to resolve once it is committed."""
+
+    events: list[NewEvent] = field(default_factory=list)
+    event_futures: list[asyncio.Future[int | None]] = field(default_factory=list)
+    completions: list[Completion] = field(default_factory=list)
+    completion_futures: list[asyncio.Future[None]] = field(default_factory=list)
+    sent: list[OutboxKey] = field(default_factory=list)
+    flushes: list[asyncio.Future[None]] = field(default_factory=list)
+
+    def add(self, kind: int, payload: Any, future: Any) -> None:
+        """File one queued item under its kind."""
+        if kind == _ACCEPT:
+            self.events.append(payload)
+            self.event_futures.append(future)
+        elif kind == _COMPLETE:
+            self.completions.append(payload)
+            self.completion_futures.append(future)
+        elif kind == _SENT:
+            self.sent.append(payload)
+        else:
+            self.flushes.append(future)
+
+    def size(self) -> int:
+        """How many items the cycle writes."""
+        return len(self.events) + len(self.completions) + len(self.sent)
+
+    def outcomes(self, accepted: dict[str, int], error: Exception | None = None) -> list[_Outcome]:
+        """Each waiting future with its result (an inbox id, or None) or with ``error``.
+
+        Of several submissions of one event id, the first gets the inbox id.
+        """
+        results: list[_Outcome] = [
+            (future, error or accepted.pop(event.event_id, None))
+            for event, future in zip(self.events, self.event_futures, strict=True)
+        ]
+        results += [(future, error) for future in self.completion_futures]
+        results += [(future, None) for future in self.flushes]
+        return results
+
+
+class LedgerWriter:
+    """Writes the engine's accepts, completions and sent-marks from one thread.
+
+    Work is staged on the event loop and handed to the thread at once when the thread is
+    idle, else at the end of the loop iteration or every ``hand_over_at`` items, so one
+    wake-up carries many items. The thread commits everything handed over (up to
+    ``max_batch`` items) with one ``Ledger.write`` and resolves the waiting futures with
+    one callback on their loop. Sent-marks are not awaited: they ride along with the next
+    hand-over, or go on their own after ``SENT_LINGER_S``. If a cycle fails, each item is
+    retried alone so one bad item cannot fail its neighbours.
     """
 
-    def __init__(
-        self,
-        run_batch: Callable[[Sequence[T]], Sequence[R]],
-        executor: Executor,
-        max_batch: int = 2000,
-    ) -> None:
-        self._run_batch = run_batch
-        self._executor = executor
+    def __init__(self, ledger: Ledger, max_batch: int = 2000, hand_over_at: int = 100) -> None:
+        self._ledger = ledger
         self._max_batch = max_batch
-        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
-        self._worker: asyncio.Task[None] | None = None
+        self._hand_over_at = hand_over_at
+        self._staged: list[_Item] = []
+        self._soon: asyncio.Handle | None = None
+        self._later: asyncio.TimerHandle | None = None
+        self._queue: SimpleQueue[list[_Item]] = SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._thread_idle = True
+        """Set by the thread when it waits for work, cleared by each hand-over."""
 
-    async def submit(self, item: T) -> R:
-        """Queue ``item`` for the next batch and wait for its result."""
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, future))
-        if self._worker is None:
-            self._worker = asyncio.create_task(self._drain())
-        return await future
+    def accept(self, event: NewEvent) -> asyncio.Future[int | None]:
+        """Queue ``event`` for the inbox; the future gives its inbox id, or None if seen before."""
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._stage((_ACCEPT, event, future))
+        return future
 
-    async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
+    def complete(self, completion: Completion) -> asyncio.Future[None]:
+        """Queue ``completion``; the future resolves once it is committed."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._stage((_COMPLETE, completion, future))
+        return future
+
+    def mark_sent(self, key: OutboxKey) -> None:
+        """Queue the mark that reply ``key`` was delivered; it is written soon, not awaited."""
+        self._stage((_SENT, key, None), urgent=False)
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far, sent-marks included, is committed."""
+        if self._thread is None and not self._staged:
+            return  # nothing was ever handed over
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._stage((_FLUSH, None, future))
+        await future
+
+    async def aclose(self) -> None:
+        """Write what is queued, then stop the thread."""
+        self._hand_over()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put([(_STOP, None, None)])
+            await asyncio.to_thread(thread.join)
+
+    def _stage(self, item: _Item, urgent: bool = True) -> None:
+        self._staged.append(item)
+        if (urgent and self._thread_idle) or len(self._staged) >= self._hand_over_at:
+            self._hand_over()
+        elif urgent:
+            if self._soon is None:
+                self._soon = asyncio.get_running_loop().call_soon(self._hand_over)
+        elif self._later is None:
+            self._later = asyncio.get_running_loop().call_later(SENT_LINGER_S, self._hand_over)
+
+    def _hand_over(self) -> None:
+        for handle in (self._soon, self._later):
+            if handle is not None:
+                handle.cancel()
+        self._soon = self._later = None
+        if not self._staged:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="chatwright-db", daemon=True)
+            self._thread.start()
+        self._thread_idle = False
+        self._queue.put(self._staged)
+        self._staged = []
+
+    def _run(self) -> None:
+        waiting: deque[_Item] = deque()
+        while True:
+            if not waiting:
+                self._thread_idle = True
+                waiting.extend(self._queue.get())
+            while True:
+                try:
+                    waiting.extend(self._queue.get_nowait())
+                except Empty:
+                    break
+            cycle, stopping = _Cycle(), False
+            while waiting and cycle.size() < self._max_batch:
+                item = waiting.popleft()
+                if item[0] == _STOP:
+                    stopping = True
+                    break
+                cycle.add(*item)
+            _resolve(self._write(cycle))
+            if stopping:
+                self._ledger.close()
+                return
+
+    def _write(self, cycle: _Cycle) -> list[_Outcome]:
+        if not cycle.size():
+            return cycle.outcomes({})
         try:
-            while self._waiting:
-                batch = self._waiting[: self._max_batch]
-                del self._waiting[: self._max_batch]
-                items = [item for item, _ in batch]
-                outcomes = await loop.run_in_executor(self._executor, self._run_isolated, items)
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(outcome, BaseException):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
-        finally:
-            self._worker = None
+            return cycle.outcomes(self._ledger.write(cycle.events, cycle.completions, cycle.sent))
+        except Exception as error:  # noqa: BLE001 - isolated below, or handed to the waiter
+            if cycle.size() > 1:
+                log.warning("writing %d items failed (%s); retrying them one by one", cycle.size(), error)
+                return [outcome for single in _split(cycle) for outcome in self._write(single)]
+            if cycle.sent:
+                log.warning("could not mark reply %s as sent (%s); it may be sent again", cycle.sent, error)
+            return cycle.outcomes({}, error)
 
-    def _run_isolated(self, items: Sequence[T]) -> list[R | BaseException]:
-        try:
-            return list(self._run_batch(items))
-        except Exception as error:  # noqa: BLE001 - isolated below, or handed to the caller
-            if len(items) == 1:
-                return [error]
-            log.warning("batch of %d failed (%s); retrying items one by one", len(items), error)
-        return [self._run_one(item) for item in items]
 
-    def _run_one(self, item: T) -> R | BaseException:
+def _split(cycle: _Cycle) -> list[_Cycle]:
+    """One cycle per item (flushes go last, on their own)."""
+    events = zip(cycle.events, cycle.event_futures, strict=True)
+    completions = zip(cycle.completions, cycle.completion_futures, strict=True)
+    return [
+        *(_Cycle(events=[event], event_futures=[future]) for event, future in events),
+        *(_Cycle(completions=[c], completion_futures=[future]) for c, future in completions),
+        *(_Cycle(sent=[key]) for key in cycle.sent),
+        _Cycle(flushes=cycle.flushes),
+    ]
+
+
+def _resolve(outcomes: Sequence[_Outcome]) -> None:
+    """Hand results and errors to the futures' event loop, in one callback."""
+    if outcomes:
         try:
-            return self._run_batch([item])[0]
-        except Exception as error:  # noqa: BLE001 - handed to that item's caller
-            return error
+            outcomes[0][0].get_loop().call_soon_threadsafe(_settle, outcomes)
+        except RuntimeError:  # the loop is closed: nobody waits any more
+            log.debug("dropping %d results for a closed event loop", len(outcomes))
+
+
+def _settle(outcomes: Sequence[_Outcome]) -> None:
+    for future, outcome in outcomes:
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from conversation.llm.base import ChatMessage, Role
+from skills.base import History, render_turn
 from storage import Ledger, ScopeStateRecord
 
 MAX_TURNS_KEPT = 200
@@ -26,17 +27,20 @@ class ScopeContext:
     time, so the prompt prefix stays the same for several turns and the model's cached
     prefix can be reused."""
     _token_counts: list[int] = field(default_factory=list)
+    _lines: list[str] = field(default_factory=list)
+    """Each turn's token count and prompt line, computed once per turn."""
 
-    def history(self, count_tokens: Callable[[str], int], budget: int) -> list[ChatMessage]:
+    def history(self, count_tokens: Callable[[str], int], budget: int) -> History:
         """The turns that fit in ``budget`` tokens; when over, drop old turns to half the budget."""
-        while len(self._token_counts) < len(self.turns):
-            self._token_counts.append(count_tokens(self.turns[len(self._token_counts)].content))
+        for turn in self.turns[len(self._lines) :]:
+            self._token_counts.append(count_tokens(turn.content))
+            self._lines.append(render_turn(turn))
         used = sum(self._token_counts[self.history_start :])
         if used > budget:
             while self.history_start < len(self.turns) and used > budget // 2:
                 used -= self._token_counts[self.history_start]
                 self.history_start += 1
-        return self.turns[self.history_start :]
+        return History(self.turns[self.history_start :], self._lines[self.history_start :])
 
     def record(self, new_turns: Sequence[ChatMessage], state: ScopeStateRecord | None) -> None:
         """Append a finished exchange and the new dialogue state."""
@@ -46,7 +50,7 @@ class ScopeContext:
         overflow = len(self.turns) - MAX_TURNS_KEPT
         if overflow > 0:
             del self.turns[:overflow]
-            del self._token_counts[: min(overflow, len(self._token_counts))]
+            del self._token_counts[:overflow], self._lines[:overflow]
             self.history_start = max(0, self.history_start - overflow)
 
 

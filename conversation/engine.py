@@ -6,12 +6,12 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
+from typing import NamedTuple
 
-from conversation.batching import GroupCommit
+from conversation.batching import LedgerWriter
 from conversation.context import ContextCache, ScopeContext, as_turns
 from conversation.delivery import ReplySink
 from conversation.errors import BackendUnavailable, BadInput
@@ -22,7 +22,6 @@ from skills.base import SkillRequest
 from storage import Completion, Ledger, NewEvent, OutboxKey, ScopeStateRecord, TranscriptRecord
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 SORRY = "Sorry, something went wrong while answering this message."
 
@@ -37,8 +36,7 @@ class EngineLimits:
     max_attempts: int = 5
 
 
-@dataclass(frozen=True, slots=True)
-class PendingMessage:
+class PendingMessage(NamedTuple):
     """An accepted message waiting for (another) attempt."""
 
     inbox_id: int
@@ -46,8 +44,7 @@ class PendingMessage:
     attempts: int
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What one attempt at a message produced; stored atomically, then delivered."""
 
     replies: Sequence[Reply]
@@ -61,17 +58,17 @@ class Outcome:
         """The storage record of this outcome."""
         message = pending.message
         return Completion(
-            inbox_id=pending.inbox_id,
-            attempt=pending.attempts,
-            platform=message.platform,
-            scope_key=message.scope.key,
-            user_id=message.user,
-            replies=[reply.to_record() for reply in self.replies],
-            turns=self.turns,
-            transcript=self.transcript,
-            new_state=self.new_state,
-            retry_at=self.retry_at,
-            failed=self.failed,
+            pending.inbox_id,
+            pending.attempts,
+            message.platform,
+            message.scope.key,
+            message.user,
+            [reply.to_record() for reply in self.replies],
+            self.turns,
+            self.transcript,
+            self.new_state,
+            self.retry_at,
+            self.failed,
         )
 
 
@@ -97,10 +94,7 @@ class Engine:
         self.llm = llm
         self.router = router
         self.limits = limits
-        self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="chatwright-db")
-        self._accept = GroupCommit(self._accept_batch, self._db_thread)
-        self._complete = GroupCommit(_no_results(ledger.complete), self._db_thread)
-        self._mark_sent = GroupCommit(_no_results(ledger.mark_sent), self._db_thread)
+        self._writer = LedgerWriter(ledger)
         self._contexts = ContextCache(ledger)
         self._sinks: dict[str, ReplySink] = {}
         self._scope_queues: dict[str, deque[PendingMessage]] = {}
@@ -132,7 +126,8 @@ class Engine:
     async def submit(self, message: Message) -> Submission:
         """Check, then durably accept ``message``; processing continues in the background."""
         self.check(message)
-        inbox_id = await self._accept.submit(message)
+        event = NewEvent(message.event_id, message.platform, message.scope.key, message.to_record())
+        inbox_id = await self._writer.accept(event)
         if inbox_id is None:
             return Submission(False, None)
         self._dispatch(PendingMessage(inbox_id, message, 0))
@@ -148,31 +143,21 @@ class Engine:
         for platform, sink in self._sinks.items():
             for unsent in await asyncio.to_thread(self.ledger.unsent, platform):
                 message, reply = Message.from_record(unsent.message), Reply.from_record(unsent.reply)
-                await self._deliver(sink, message, [reply], [unsent.key])
+                await self._deliver(sink, message, [reply], unsent.key)
         for row in await asyncio.to_thread(self.ledger.pending, time.time()):
             self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
 
     async def join(self) -> None:
         """Wait until every dispatched message is answered (scheduled retries excepted)."""
         await self._idle.wait()
+        await self._writer.flush()
 
     async def aclose(self) -> None:
         """Stop scheduled retries and wait for work in progress."""
         for handle in self._retries:
             handle.cancel()
         await self.join()
-        self._db_thread.shutdown(wait=True)
-
-    # -- batching ---------------------------------------------------------------------
-
-    def _accept_batch(self, messages: Sequence[Message]) -> list[int | None]:
-        inserted = self.ledger.accept(
-            [NewEvent(m.event_id, m.platform, m.scope.key, m.to_record()) for m in messages]
-        )
-        results: list[int | None] = []
-        for message in messages:  # a duplicate inside the batch gets None, like one across batches
-            results.append(inserted.pop(message.event_id, None))
-        return results
+        await self._writer.aclose()
 
     # -- processing -------------------------------------------------------------------
 
@@ -200,7 +185,8 @@ class Engine:
                 self._idle.set()
 
     async def _process(self, pending: PendingMessage) -> None:
-        context = await self._contexts.get(pending.message.scope.key)
+        message = pending.message
+        context = await self._contexts.get(message.scope.key)
         try:
             outcome = await self._answer(pending, context)
         except BackendUnavailable as error:
@@ -208,15 +194,16 @@ class Engine:
         except Exception:
             log.exception("answering inbox row %d failed", pending.inbox_id)
             outcome = Outcome([Reply(SORRY, notice=True)], failed=True)
-        await self._complete.submit(outcome.completion_of(pending))
+        await self._writer.complete(outcome.completion_of(pending))
         context.record(outcome.turns, outcome.new_state)
         if outcome.retry_at is not None:
             self._schedule_retry(PendingMessage(pending.inbox_id, pending.message, pending.attempts + 1))
-        sink = self._sinks.get(pending.message.platform)
+        sink = self._sinks.get(message.platform)
         if sink is not None:
-            keys = [OutboxKey(pending.inbox_id, pending.attempts, n) for n in range(len(outcome.replies))]
-            await self._deliver(sink, pending.message, outcome.replies, keys)
-            await sink.settled(pending.message)
+            await self._deliver(
+                sink, message, outcome.replies, OutboxKey(pending.inbox_id, pending.attempts, 0)
+            )
+            await sink.settled(message)
 
     async def _answer(self, pending: PendingMessage, context: ScopeContext) -> Outcome:
         message = pending.message
@@ -226,11 +213,6 @@ class Engine:
         except UnknownCommand as unknown:
             return Outcome([Reply(str(unknown), notice=True)])
         sink = self._sinks.get(message.platform)
-
-        async def stream_to_sink(piece: str) -> None:
-            if sink is not None:
-                await sink.stream(message, piece)
-
         holding = context.state.active_skill == route.skill.name
         request = SkillRequest(
             message=message,
@@ -238,10 +220,10 @@ class Engine:
             history=context.history(self.llm.count_tokens, self.limits.history_tokens),
             state=dict(context.state.state) if holding else {},
             llm=self.llm,
-            on_token=stream_to_sink,
+            on_token=None if sink is None else partial(sink.stream, message),
         )
         response = await route.skill.handle(request)
-        answer = "\n\n".join(reply.text for reply in response.replies)
+        answer = "\n\n".join([reply.text for reply in response.replies])
         new_state = ScopeStateRecord(route.skill.name, response.state) if response.hold_dialogue else None
         if new_state is None and context.state.active_skill is not None:
             new_state = ScopeStateRecord(None, {})
@@ -300,9 +282,11 @@ class Engine:
         self._retries.add(handle)
 
     async def _deliver(
-        self, sink: ReplySink, message: Message, replies: Sequence[Reply], keys: Sequence[OutboxKey]
+        self, sink: ReplySink, message: Message, replies: Sequence[Reply], first: OutboxKey
     ) -> None:
-        for reply, key in zip(replies, keys, strict=True):
+        """Hand ``replies`` (outbox rows ``first``, ``first.seq + 1``, ...) to ``sink`` in order."""
+        for n, reply in enumerate(replies):
+            key = OutboxKey(first.inbox_id, first.attempt, first.seq + n)
             try:
                 await sink.deliver(message, reply)
             except Exception as error:  # noqa: BLE001 - the reply stays in the outbox
@@ -313,17 +297,7 @@ class Engine:
                     key,
                 )
                 return
-            await self._mark_sent.submit(key)
-
-
-def _no_results(write: Callable[[Sequence[T]], None]) -> Callable[[Sequence[T]], list[None]]:
-    """Adapt a batch write that returns nothing to GroupCommit's one-result-per-item shape."""
-
-    def run(items: Sequence[T]) -> list[None]:
-        write(items)
-        return [None] * len(items)
-
-    return run
+            self._writer.mark_sent(key)
 
 
 def _is_encodable(text: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,7 +18,8 @@ class SkillRequest:
     text: str
     """The text meant for the skill (a command's name already removed)."""
     history: Sequence[ChatMessage]
-    """Earlier turns of this scope only, already trimmed to the token budget."""
+    """Earlier turns of this scope only, already trimmed to the token budget (the engine
+    hands a History, whose rendering for the stored prompt is cached)."""
     state: dict[str, Any]
     """This skill's open-dialogue state, empty when none is open."""
     llm: LLM
@@ -49,6 +50,30 @@ class Skill(Protocol):
         ...
 
 
-def render_prompt(messages: Sequence[ChatMessage]) -> str:
-    """A readable transcript form of a chat prompt, stored with each model call."""
-    return "\n".join([f"[{role}] {content}" for role, content in messages])
+class History(tuple[ChatMessage, ...]):
+    """Chat messages, each with its prompt line (see ``render_turn``) computed once.
+
+    The engine keeps these lines per turn, so storing a long conversation's prompt with
+    every answer does not re-render its whole history each time.
+    """
+
+    lines: Sequence[str]
+
+    def __new__(cls, messages: Iterable[ChatMessage] = (), lines: Sequence[str] | None = None) -> History:
+        """``lines`` must be ``render_turn`` of each message, when given."""
+        history = super().__new__(cls, messages)
+        history.lines = [render_turn(m) for m in history] if lines is None else lines
+        return history
+
+
+def render_turn(message: ChatMessage) -> str:
+    """One message as it appears in a stored prompt."""
+    return f"[{message.role}] {message.content}"
+
+
+def render_prompt(*parts: Sequence[ChatMessage]) -> str:
+    """A readable transcript form of a chat prompt (given whole or in parts), stored with each model call."""
+    lines: list[str] = []
+    for part in parts:
+        lines += part.lines if isinstance(part, History) else map(render_turn, part)
+    return "\n".join(lines)

@@ -16,12 +16,18 @@ class ChatSkill:
     description = "General conversation."
 
     def __init__(self, persona: str, max_tokens: int = 512) -> None:
-        self.persona = persona
+        self._system = ChatMessage("system", persona)
         self.max_tokens = max_tokens
+
+    @property
+    def persona(self) -> str:
+        """The system prompt every answer starts from."""
+        return self._system.content
 
     async def handle(self, request: SkillRequest) -> SkillResponse:
         """Send persona + history + the new message to the model."""
-        messages = [ChatMessage("system", self.persona), *request.history, ChatMessage("user", request.text)]
+        system, question = self._system, ChatMessage("user", request.text)
+        messages = [system, *request.history, question]
         options = GenerationOptions(
             temperature=CHAT_TEMPERATURE,
             max_tokens=self.max_tokens,
@@ -30,6 +36,6 @@ class ChatSkill:
         completion = await request.llm.complete(messages, options, request.on_token)
         return SkillResponse(
             replies=[Reply(completion.text.strip(), skill=self.name)],
-            prompt=render_prompt(messages),
+            prompt=render_prompt([system], request.history, [question]),
             completion=completion,
         )

@@ -1,24 +1,35 @@
-"""The engine's durable record: batched writes of inbox, turns, transcripts, outbox and state.
+"""The engine's durable record: inbox, turns, transcripts, outbox and scope state.
 
-Every method takes or returns batches so that one transaction (one commit) serves many
-messages: this is where the engine's throughput comes from.
+``Ledger.write`` commits accepted events, finished messages and delivered replies of many
+messages in one transaction: this is where the engine's throughput comes from. It runs on
+one driver connection kept open between writes, with the statements of ``statements.py``.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.pool import PoolProxiedConnection
 
-from storage.tables import inbox, outbox, scope_state, transcripts, turns
+from storage.statements import LedgerStatements
+from storage.tables import inbox, outbox, scope_state, turns
+
+log = logging.getLogger(__name__)
+
+Record = dict[str, Any]
+"""A JSON-serialisable message or reply, as its owner (the engine) encodes it."""
 
 
-@dataclass(frozen=True, slots=True)
-class TranscriptRecord:
+class TranscriptRecord(NamedTuple):
     """What one answer cost and produced; becomes a transcripts row."""
 
     skill: str
@@ -40,12 +51,7 @@ class ScopeStateRecord:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-Record = dict[str, Any]
-"""A JSON-serialisable message or reply, as its owner (the engine) encodes it."""
-
-
-@dataclass(frozen=True, slots=True)
-class NewEvent:
+class NewEvent(NamedTuple):
     """An incoming event to record in the inbox."""
 
     event_id: str
@@ -54,9 +60,21 @@ class NewEvent:
     message: Record
 
 
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """Everything that processing one inbox row writes, committed atomically."""
+class OutboxKey(NamedTuple):
+    """Names one reply: the inbox row it answers, which attempt at it, and its position."""
+
+    inbox_id: int
+    attempt: int
+    seq: int
+
+
+class Completion(NamedTuple):
+    """Everything that processing one inbox row writes, committed atomically.
+
+    Reply ``n`` becomes outbox row ``OutboxKey(inbox_id, attempt, n)``. ``turns`` are
+    (role, text) pairs appended to the scope's history. ``retry_at`` None means the row is
+    finished; a time keeps it pending until then. ``failed`` gives up on it for good.
+    """
 
     inbox_id: int
     attempt: int
@@ -65,13 +83,10 @@ class Completion:
     user_id: str
     replies: Sequence[Record]
     turns: Sequence[tuple[str, str]] = ()
-    """(role, text) pairs to append to the scope's history."""
     transcript: TranscriptRecord | None = None
     new_state: ScopeStateRecord | None = None
     retry_at: float | None = None
-    """None: the row is finished. A time: keep it pending and try again then."""
     failed: bool = False
-    """Give up on the row for good (after too many attempts)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +96,6 @@ class PendingRow:
     inbox_id: int
     message: Record
     attempts: int
-
-
-class OutboxKey(NamedTuple):
-    """Names one reply: the inbox row it answers, which attempt at it, and its position."""
-
-    inbox_id: int
-    attempt: int
-    seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,146 +116,119 @@ class ScopeSnapshot:
 
 
 class Ledger:
-    """Batched reads and writes over one SQLAlchemy engine (SQLite or PostgreSQL)."""
+    """Batched writes and the engine's reads over one SQLAlchemy engine (SQLite or PostgreSQL).
+
+    ``write`` is meant for one writer thread at a time (the engine has one); a lock keeps
+    other callers correct but waiting.
+    """
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
-        self._insert_inbox = (
-            dialect.insert(inbox)
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(inbox.c.id, inbox.c.event_id)
-        )
-        self._upsert_state = dialect.insert(scope_state)
-        self._upsert_state = self._upsert_state.on_conflict_do_update(
-            index_elements=["scope_key"],
-            set_={
-                "active_skill": self._upsert_state.excluded.active_skill,
-                "state": self._upsert_state.excluded.state,
-                "updated_at": self._upsert_state.excluded.updated_at,
-            },
-        )
+        self._sql = LedgerStatements(engine.dialect, TranscriptRecord._fields)
+        self._writing = threading.Lock()
+        self._connection: PoolProxiedConnection | None = None
+        """Kept open between writes: a checkout per transaction costs more than small writes."""
+        sqlite = engine.dialect.name == "sqlite"
+        self._begin = "BEGIN IMMEDIATE" if sqlite else None
+        """SQLite connections run in autocommit mode (storage/database.py) and take the write
+        lock at BEGIN; other drivers open a transaction with the first statement."""
+        self._checkpointer = WalCheckpointer(engine) if sqlite else None
 
-    def accept(self, events: Sequence[NewEvent]) -> dict[str, int]:
-        """Insert new events; return ``event_id -> inbox id`` for those not seen before."""
-        now = time.time()
-        rows = [
-            {
-                "event_id": e.event_id,
-                "platform": e.platform,
-                "scope_key": e.scope_key,
-                "message": e.message,
-                "status": "pending",
-                "attempts": 0,
-                "retry_at": 0.0,
-                "received_at": now,
-            }
-            for e in events
-        ]
-        with self.engine.begin() as connection:
-            result = connection.execute(self._insert_inbox, rows)
-            return {event_id: inbox_id for inbox_id, event_id in result}
+    def write(
+        self,
+        events: Sequence[NewEvent] = (),
+        completions: Sequence[Completion] = (),
+        sent: Sequence[OutboxKey] = (),
+    ) -> dict[str, int]:
+        """In one transaction: accept events, store completions, mark replies as delivered.
 
-    def complete(self, completions: Sequence[Completion]) -> None:
-        """Write turns, transcripts, outbox rows and state, and settle the inbox rows.
-
-        Reply ``n`` of a completion is outbox row ``OutboxKey(inbox_id, attempt, n)``.
+        Returns ``event_id -> inbox id`` for the events not seen before; a repeated event
+        id, whether already stored or earlier in ``events``, gets no entry.
         """
         now = time.time()
-        turn_rows, transcript_rows, outbox_rows, state_rows = [], [], [], []
-        done_ids, failed_ids, retry_rows = [], [], []
+        with self._writing:
+            connection = self._connection = self._connection or self._connect()
+            try:
+                cursor = connection.cursor()
+                if self._begin:
+                    cursor.execute(self._begin)
+                accepted = self._accept(cursor, events, now) if events else {}
+                if completions:
+                    self._store(cursor, completions, now)
+                if sent:
+                    self._mark_sent(cursor, sent, now)
+                connection.commit()
+                cursor.close()
+            except BaseException:
+                self._connection = None  # the next write starts on a fresh connection
+                connection.invalidate()  # closes the driver connection, rolling back
+                connection.close()
+                raise
+            if self._checkpointer is not None:
+                self._checkpointer.wrote()
+        return accepted
+
+    def close(self) -> None:
+        """Release the connection kept for writing and stop checkpointing."""
+        with self._writing:
+            if self._connection is not None:
+                if self._checkpointer is not None:
+                    self._checkpointer.hand_back(self._connection)
+                self._connection.close()
+                self._connection = None
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+
+    def _connect(self) -> PoolProxiedConnection:
+        connection = self.engine.raw_connection()
+        if self._checkpointer is not None:
+            self._checkpointer.take_over(connection)
+        return connection
+
+    def _accept(self, cursor: DBAPICursor, events: Sequence[NewEvent], now: float) -> dict[str, int]:
+        rows = [
+            (event_id, platform, scope_key, json.dumps(message), "pending", 0, 0.0, now)
+            for event_id, platform, scope_key, message in events
+        ]
+        return {event_id: inbox_id for inbox_id, event_id in self._sql.insert_events.run(cursor, rows)}
+
+    def _store(self, cursor: DBAPICursor, completions: Sequence[Completion], now: float) -> None:
+        turn_rows: list[tuple[Any, ...]] = []
+        transcript_rows: list[tuple[Any, ...]] = []
+        reply_rows: list[tuple[Any, ...]] = []
+        state_rows: list[tuple[Any, ...]] = []
+        settled: dict[str, list[tuple[int]]] = {"done": [], "failed": []}
+        postponed_rows: list[tuple[float, int]] = []
         for c in completions:
-            scope_key = c.scope_key
-            turn_rows += [
-                {
-                    "scope_key": scope_key,
-                    "inbox_id": c.inbox_id,
-                    "role": role,
-                    "text": text,
-                    "created_at": now,
-                }
-                for role, text in c.turns
-            ]
-            outbox_rows += [
-                {
-                    "inbox_id": c.inbox_id,
-                    "attempt": c.attempt,
-                    "seq": seq,
-                    "platform": c.platform,
-                    "scope_key": scope_key,
-                    "reply": reply,
-                    "created_at": now,
-                }
+            inbox_id, scope_key = c.inbox_id, c.scope_key
+            turn_rows += [(scope_key, inbox_id, role, text, now) for role, text in c.turns]
+            reply_rows += [
+                (inbox_id, c.attempt, seq, c.platform, scope_key, json.dumps(reply), now)
                 for seq, reply in enumerate(c.replies)
             ]
             if c.transcript is not None:
-                transcript_rows.append(
-                    {
-                        "inbox_id": c.inbox_id,
-                        "scope_key": scope_key,
-                        "platform": c.platform,
-                        "user_id": c.user_id,
-                        "created_at": now,
-                        **_as_dict(c.transcript),
-                    }
-                )
+                transcript_rows.append((inbox_id, scope_key, c.platform, c.user_id, *c.transcript, now))
             if c.new_state is not None:
-                state_rows.append(
-                    {
-                        "scope_key": scope_key,
-                        "active_skill": c.new_state.active_skill,
-                        "state": c.new_state.state,
-                        "updated_at": now,
-                    }
-                )
-            if c.failed:
-                failed_ids.append({"row_id": c.inbox_id})
-            elif c.retry_at is None:
-                done_ids.append({"row_id": c.inbox_id})
+                state = c.new_state
+                state_rows.append((scope_key, state.active_skill, json.dumps(state.state), now))
+            if c.failed or c.retry_at is None:
+                settled["failed" if c.failed else "done"].append((inbox_id,))
             else:
-                retry_rows.append({"row_id": c.inbox_id, "retry_at": c.retry_at})
-        with self.engine.begin() as connection:
-            if turn_rows:
-                connection.execute(sa.insert(turns), turn_rows)
-            if transcript_rows:
-                connection.execute(sa.insert(transcripts), transcript_rows)
-            if outbox_rows:
-                connection.execute(sa.insert(outbox), outbox_rows)
-            if state_rows:
-                connection.execute(self._upsert_state, state_rows)
-            self._settle(connection, done_ids, "done", now)
-            self._settle(connection, failed_ids, "failed", now)
-            if retry_rows:
-                connection.execute(
-                    sa.update(inbox)
-                    .where(inbox.c.id == sa.bindparam("row_id"))
-                    .values(attempts=inbox.c.attempts + 1, retry_at=sa.bindparam("retry_at")),
-                    retry_rows,
-                )
+                postponed_rows.append((c.retry_at, inbox_id))
+        self._sql.insert_turns.run(cursor, turn_rows)
+        self._sql.insert_transcripts.run(cursor, transcript_rows)
+        self._sql.insert_replies.run(cursor, reply_rows)
+        self._sql.upsert_state.run_many(cursor, state_rows)
+        for status, ids in settled.items():
+            self._sql.settle_events.run(cursor, ids, (status, now))
+        self._sql.postpone_events.run_many(cursor, postponed_rows)
 
-    @staticmethod
-    def _settle(connection: sa.Connection, rows: list[dict[str, int]], status: str, now: float) -> None:
-        if rows:
-            connection.execute(
-                sa.update(inbox)
-                .where(inbox.c.id == sa.bindparam("row_id"))
-                .values(status=status, done_at=now, attempts=inbox.c.attempts + 1),
-                rows,
-            )
-
-    def mark_sent(self, keys: Sequence[OutboxKey]) -> None:
-        """Record that the platform accepted these replies."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                sa.update(outbox)
-                .where(
-                    outbox.c.inbox_id == sa.bindparam("row_id"),
-                    outbox.c.attempt == sa.bindparam("row_attempt"),
-                    outbox.c.seq == sa.bindparam("row_seq"),
-                )
-                .values(sent_at=time.time()),
-                [{"row_id": k.inbox_id, "row_attempt": k.attempt, "row_seq": k.seq} for k in keys],
-            )
+    def _mark_sent(self, cursor: DBAPICursor, keys: Sequence[OutboxKey], now: float) -> None:
+        by_position: defaultdict[tuple[int, int], list[tuple[int]]] = defaultdict(list)
+        for inbox_id, attempt, seq in keys:
+            by_position[attempt, seq].append((inbox_id,))
+        for (attempt, seq), ids in by_position.items():
+            self._sql.mark_sent.run(cursor, ids, (now, attempt, seq))
 
     def pending(self, due_before: float) -> list[PendingRow]:
         """Unfinished inbox rows due for (another) attempt, oldest first."""
@@ -296,5 +276,69 @@ class Ledger:
         return ScopeSnapshot([(r.role, r.text) for r in reversed(recent)], state)
 
 
-def _as_dict(record: TranscriptRecord) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in record.__slots__}
+class WalCheckpointer:
+    """Checkpoints SQLite's write-ahead log from a thread of its own, after writes.
+
+    Left alone, SQLite checkpoints inside the commit that crosses ``wal_autocheckpoint``
+    pages, and that commit then waits for the checkpoint's fsyncs (tens of milliseconds).
+    Here the writer's connection checkpoints itself only far later, as a safety net.
+    """
+
+    EVERY_S = 0.1
+    """At most one checkpoint per this interval while writes go on."""
+    SAFETY_NET_PAGES = 20_000
+    """The writer's own ``wal_autocheckpoint``, should this thread fall behind."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._due = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._automatic_pages = 1000
+
+    def take_over(self, connection: PoolProxiedConnection) -> None:
+        """Make ``connection`` leave checkpoints to this thread (unless it falls far behind)."""
+        ((self._automatic_pages,),) = _execute(connection, "PRAGMA wal_autocheckpoint")
+        _execute(connection, f"PRAGMA wal_autocheckpoint={self.SAFETY_NET_PAGES}")
+
+    def hand_back(self, connection: PoolProxiedConnection) -> None:
+        """Let ``connection`` checkpoint by itself again, before it returns to the pool."""
+        _execute(connection, f"PRAGMA wal_autocheckpoint={self._automatic_pages}")
+
+    def wrote(self) -> None:
+        """Note a commit: a checkpoint is due."""
+        self._due.set()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="chatwright-checkpoint", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """End the thread; the next write starts it again."""
+        self._stop.set()
+        self._due.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._stop.clear()
+
+    def _run(self) -> None:
+        connection = self._engine.raw_connection()
+        try:
+            while self._due.wait() and not self._stop.is_set():
+                self._due.clear()
+                try:
+                    _execute(connection, "PRAGMA wal_checkpoint(PASSIVE)")
+                except Exception as error:  # noqa: BLE001 - the safety net still checkpoints
+                    log.warning("WAL checkpoint failed: %s", error)
+                self._stop.wait(self.EVERY_S)
+        finally:
+            connection.close()
+
+
+def _execute(connection: PoolProxiedConnection, sql: str) -> list[Any]:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()

@@ -282,7 +282,7 @@ async def test_the_real_model_extraction_is_valid_json_that_code_prices(tmp_path
     from conversation.llm.models import resolve_model_path
 
     backend = LlamaCppBackend(
-        resolve_model_path("smollm2-135m", tmp_path), "smollm2-135m", n_ctx=2048, n_threads=2
+        resolve_model_path("smollm2-135m", tmp_path), "smollm2-135m", n_ctx=2048, n_threads=2, timeout_s=600
     )
     try:
         customer = Customer(llm=backend)

@@ -89,8 +89,7 @@ class DiscordAdapter:
         """Submit a gateway message the bot should answer; typing shows once the inbox has it."""
         me = self.client.user
         incoming = None if me is None else message_from_discord(message, me, self._bot_channels)
-        if incoming is not None:
-            self.sink.expect(incoming)
+        if incoming is not None and self.sink.expect(incoming):
             await self._submit(incoming)
 
     async def receive_command(
@@ -98,8 +97,8 @@ class DiscordAdapter:
     ) -> None:
         """Submit ``/name text``, then defer the interaction (well within Discord's 3 s)."""
         incoming = command_message(interaction, name, text)
-        self.sink.expect(incoming, interaction)
-        await self._submit(incoming)
+        if self.sink.expect(incoming, interaction):
+            await self._submit(incoming)
 
     def record_feedback(self, feedback: ReactionFeedback) -> None:
         """Hook for 👍/👎 on the bot's replies; only logged until the engine can store feedback."""

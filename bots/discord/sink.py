@@ -62,14 +62,20 @@ class DiscordSink:
 
     def expect(
         self, message: Message, interaction: discord.Interaction[discord.Client] | None = None
-    ) -> None:
-        """Get ready for ``message`` (a slash command when ``interaction`` is given)."""
+    ) -> bool:
+        """Get ready for ``message`` (a slash command when ``interaction`` is given).
+
+        False when ``message`` is already in progress (a gateway replay): nothing is changed then.
+        """
+        if message.event_id in self._typing or message.event_id in self._commands:
+            return False
         if interaction is None:
             self._typing[message.event_id] = None
-            return
+            return True
         for event_id in [key for key, pending in self._commands.items() if pending.expired]:
             del self._commands[event_id]
         self._commands[message.event_id] = PendingCommand(interaction)
+        return True
 
     async def acknowledge(self, message: Message) -> None:
         """The engine accepted ``message``: defer its command (Discord's 3 s ack), or start typing."""

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 
 from conversation.errors import BackendUnavailable
 from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink
 
 Responder = Callable[[Sequence[ChatMessage]], str]
+
+_WORD_PIECES = re.compile(r"\S+\s*|\s+")
+_content = attrgetter("content")
 
 
 def echo_last_user_message(messages: Sequence[ChatMessage]) -> str:
@@ -43,14 +47,18 @@ class FakeLLM:
             raise BackendUnavailable(self.failure)
         text = self.responder(messages)
         if on_token is not None:
-            for piece in re.findall(r"\S+\s*|\s+", text):
+            for piece in _WORD_PIECES.findall(text):
                 await on_token(piece)
-        prompt_tokens = self.count_tokens("".join(m.content for m in messages))
-        return Completion(text, self.name, prompt_tokens, self.count_tokens(text))
+        prompt_chars = len("".join(map(_content, messages)))
+        return Completion(text, self.name, _tokens_in(prompt_chars), self.count_tokens(text))
 
     def count_tokens(self, text: str) -> int:
         """Roughly one token per four characters."""
-        return (len(text) + 3) // 4
+        return _tokens_in(len(text))
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _tokens_in(chars: int) -> int:
+    return (chars + 3) // 4

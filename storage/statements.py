@@ -1,0 +1,216 @@
+"""The ledger's write statements: SQLAlchemy Core compiled once per dialect, run by the driver.
+
+Parameters go to the driver as plain tuples (JSON already encoded by the caller), which
+skips SQLAlchemy's per-row parameter processing; rows go in multi-row statements, which
+keeps the number of driver calls per batch small. The same code serves SQLite and
+PostgreSQL: only the dialect that compiles it differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import chain
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from storage.tables import inbox, outbox, scope_state, transcripts, turns
+
+
+class DriverStatement:
+    """A Core statement compiled once for a dialect, run by the driver with plain tuples.
+
+    Parameters come as one tuple in the order of ``names``; they are reshaped for the
+    driver's parameter style (positional in another order, or named) only when needed.
+    """
+
+    def __init__(self, statement: sa.ClauseElement, dialect: sa.Dialect, names: Sequence[str]) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        self.sql = compiled.string
+        binds = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+        position = {name: n for n, name in enumerate(names)}
+        unknown = set(binds) - set(position)
+        if unknown:  # e.g. a column default that SQLAlchemy, not the driver, would fill in
+            raise ValueError(f"statement needs parameters {sorted(unknown)} not among {list(names)}")
+        order = [position[name] for name in binds]
+        self._shape: Callable[[tuple[Any, ...]], Any] | None = None
+        if not compiled.positional:
+            self._shape = lambda params: dict(zip(names, params, strict=True))
+        elif order != list(range(len(names))):
+            self._shape = lambda params: tuple([params[n] for n in order])
+
+    def run(self, cursor: DBAPICursor, params: tuple[Any, ...]) -> list[Any]:
+        """Execute once; return the rows the statement returns (if any)."""
+        cursor.execute(self.sql, params if self._shape is None else self._shape(params))
+        return list(cursor.fetchall()) if cursor.description else []
+
+    def run_many(self, cursor: DBAPICursor, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Execute once per row (nothing returned)."""
+        if rows:
+            cursor.executemany(self.sql, rows if self._shape is None else [self._shape(r) for r in rows])
+
+
+CHUNK_SIZES = (64, 32, 16, 8, 4, 2, 1)
+"""Rows per statement: n rows take at most n/64 + 6 driver calls, and 64 rows of the widest
+table stay under the 999 parameters that even old SQLite builds accept."""
+
+RowBinds = list[list[str]]
+"""Bind parameter names, one list per row."""
+
+
+class ChunkedStatement:
+    """A statement over many rows, compiled (on first use) for each size in CHUNK_SIZES.
+
+    Fewer, larger statements mean fewer round trips, and fewer moments where the writer
+    thread needs the GIL back from the event loop between two steps of SQLite.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[RowBinds], sa.ClauseElement],
+        dialect: sa.Dialect,
+        row_names: Sequence[str],
+        shared_names: Sequence[str] = (),
+    ) -> None:
+        self._build = build
+        self._dialect = dialect
+        self._row_names = row_names
+        self._shared_names = shared_names
+        self._by_size: dict[int, DriverStatement] = {}
+
+    def run(
+        self, cursor: DBAPICursor, rows: Sequence[tuple[Any, ...]], shared: tuple[Any, ...] = ()
+    ) -> list[Any]:
+        """Execute for ``rows`` (with ``shared`` parameters); return what the statements return."""
+        returned: list[Any] = []
+        start = 0
+        for size in CHUNK_SIZES if rows else ():
+            while len(rows) - start >= size:
+                params = (*shared, *chain.from_iterable(rows[start : start + size]))
+                returned += self._for_size(size).run(cursor, params)
+                start += size
+        return returned
+
+    def _for_size(self, size: int) -> DriverStatement:
+        statement = self._by_size.get(size)
+        if statement is None:
+            binds = [[f"{name}_{n}" for name in self._row_names] for n in range(size)]
+            names = [*self._shared_names, *chain.from_iterable(binds)]
+            statement = self._by_size[size] = DriverStatement(self._build(binds), self._dialect, names)
+        return statement
+
+
+def _values(table: sa.Table, columns: Sequence[str], rows: RowBinds) -> list[dict[str, Any]]:
+    """Multi-row VALUES: each column bound to that row's parameter."""
+    return [
+        {
+            column: sa.bindparam(name, type_=table.c[column].type)
+            for column, name in zip(columns, row, strict=True)
+        }
+        for row in rows
+    ]
+
+
+def _ids(column: sa.Column[int], rows: RowBinds) -> sa.ColumnElement[bool]:
+    return column.in_([sa.bindparam(row[0]) for row in rows])
+
+
+_ONE_MORE_ATTEMPT = inbox.c.attempts + sa.literal_column("1")
+_EVENT_COLUMNS = (
+    "event_id",
+    "platform",
+    "scope_key",
+    "message",
+    "status",
+    "attempts",
+    "retry_at",
+    "received_at",
+)
+_TURN_COLUMNS = ("scope_key", "inbox_id", "role", "text", "created_at")
+_REPLY_COLUMNS = ("inbox_id", "attempt", "seq", "platform", "scope_key", "reply", "created_at")
+_STATE_COLUMNS = ("scope_key", "active_skill", "state", "updated_at")
+
+
+class LedgerStatements:
+    """The ledger's write statements, compiled for one dialect.
+
+    A transcripts row is (inbox_id, scope_key, platform, user_id, *record, created_at),
+    where ``transcript_fields`` names the record's fields in order.
+    """
+
+    def __init__(self, dialect: sa.Dialect, transcript_fields: Sequence[str]) -> None:
+        flavour = sqlite if dialect.name == "sqlite" else postgresql
+        self.insert_events = ChunkedStatement(
+            lambda rows: (
+                flavour.insert(inbox)
+                .values(_values(inbox, _EVENT_COLUMNS, rows))
+                .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(inbox.c.id, inbox.c.event_id)
+            ),
+            dialect,
+            _EVENT_COLUMNS,
+        )
+        self.insert_turns = self._insert(turns, _TURN_COLUMNS, dialect)
+        transcript_columns = (
+            "inbox_id",
+            "scope_key",
+            "platform",
+            "user_id",
+            *transcript_fields,
+            "created_at",
+        )
+        self.insert_transcripts = self._insert(transcripts, transcript_columns, dialect)
+        self.insert_replies = self._insert(outbox, _REPLY_COLUMNS, dialect)
+        self.settle_events = ChunkedStatement(
+            lambda rows: (
+                sa.update(inbox)
+                .where(_ids(inbox.c.id, rows))
+                .values(
+                    status=sa.bindparam("status"), done_at=sa.bindparam("done_at"), attempts=_ONE_MORE_ATTEMPT
+                )
+            ),
+            dialect,
+            ("id",),
+            ("status", "done_at"),
+        )
+        self.mark_sent = ChunkedStatement(
+            lambda rows: (
+                sa.update(outbox)
+                .where(
+                    outbox.c.attempt == sa.bindparam("attempt"),
+                    outbox.c.seq == sa.bindparam("seq"),
+                    _ids(outbox.c.inbox_id, rows),
+                )
+                .values(sent_at=sa.bindparam("sent_at"))
+            ),
+            dialect,
+            ("inbox_id",),
+            ("sent_at", "attempt", "seq"),
+        )
+        upsert = flavour.insert(scope_state).values(
+            _values(scope_state, _STATE_COLUMNS, [list(_STATE_COLUMNS)])
+        )
+        self.upsert_state = DriverStatement(  # row by row: one scope may appear twice in a batch
+            upsert.on_conflict_do_update(
+                index_elements=["scope_key"],
+                set_={name: upsert.excluded[name] for name in _STATE_COLUMNS[1:]},
+            ),
+            dialect,
+            _STATE_COLUMNS,
+        )
+        self.postpone_events = DriverStatement(
+            sa.update(inbox)
+            .where(inbox.c.id == sa.bindparam("row_id"))
+            .values(attempts=_ONE_MORE_ATTEMPT, retry_at=sa.bindparam("retry_at")),
+            dialect,
+            ("retry_at", "row_id"),
+        )
+
+    @staticmethod
+    def _insert(table: sa.Table, columns: Sequence[str], dialect: sa.Dialect) -> ChunkedStatement:
+        return ChunkedStatement(
+            lambda rows: sa.insert(table).values(_values(table, columns, rows)), dialect, columns
+        )
