@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conversation import Message
-from conversation.llm import LLM, ChatMessage, FakeLLM, GenerationOptions
+from conversation.llm import LLM, ChatMessage, FakeLLM
 from skills.base import SkillRequest, SkillResponse
 from skills.reply import SIGNATURE, ReplySkill
 
@@ -25,19 +25,6 @@ def scripted(sentiment: str, draft: str = DRAFT) -> FakeLLM:
     return FakeLLM(respond)
 
 
-def recording(llm: FakeLLM) -> list[GenerationOptions]:
-    """Wraps ``llm.complete`` to keep the options of every call."""
-    seen: list[GenerationOptions] = []
-    original = llm.complete
-
-    async def complete(messages, options, on_token=None):  # type: ignore[no-untyped-def]
-        seen.append(options)
-        return await original(messages, options, on_token)
-
-    llm.complete = complete  # type: ignore[method-assign]
-    return seen
-
-
 async def reply_to(text: str, llm: LLM, skill: ReplySkill | None = None) -> SkillResponse:
     message = Message(platform="test", user="u1", text=f"/reply {text}", event_id=text, channel="c1")
     return await (skill or ReplySkill()).handle(SkillRequest(message, text, [], {}, llm))
@@ -45,7 +32,7 @@ async def reply_to(text: str, llm: LLM, skill: ReplySkill | None = None) -> Skil
 
 async def test_a_negative_review_gets_an_apology_a_customer_service_pointer_and_the_signature() -> None:
     llm = scripted('{"sentiment": "negative"}')
-    options = recording(llm)
+    options = llm.options
     response = await reply_to(REVIEW, llm, ReplySkill(temperature=0.2))
 
     (reply,) = response.replies

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conversation import Message
-from conversation.llm import LLM, FakeLLM, GenerationOptions
+from conversation.llm import LLM, FakeLLM
 from skills.base import SkillRequest, SkillResponse
 from skills.translate import Detector, TranslateSkill, json_to_html_table
 
@@ -30,19 +30,6 @@ async def ask(skill: TranslateSkill, llm: LLM, text: str) -> SkillResponse:
     return await skill.handle(SkillRequest(message, text, [], {}, llm))
 
 
-def recording(llm: FakeLLM) -> list[GenerationOptions]:
-    """Wraps ``llm.complete`` to keep the options of every call."""
-    seen: list[GenerationOptions] = []
-    original = llm.complete
-
-    async def complete(messages, options, on_token=None):  # type: ignore[no-untyped-def]
-        seen.append(options)
-        return await original(messages, options, on_token)
-
-    llm.complete = complete  # type: ignore[method-assign]
-    return seen
-
-
 @pytest.fixture(scope="module")
 def skill() -> TranslateSkill:
     return TranslateSkill(team_languages=("en", "fr"))
@@ -58,7 +45,7 @@ async def test_one_translation_per_target_at_temperature_zero_with_a_strict_prom
     skill: TranslateSkill,
 ) -> None:
     llm = FakeLLM(lambda messages: "```Hola```" if "<Spanish>" in messages[0].content else "Bonjour")
-    options = recording(llm)
+    options = llm.options
     response = await ask(skill, llm, "to Spanish, fr formal: Hello there, my friend")
 
     (reply,) = response.replies

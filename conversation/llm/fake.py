@@ -29,6 +29,8 @@ class FakeLLM:
         self.name = name
         self.responder = responder
         self.prompts: list[list[ChatMessage]] = []
+        self.options: list[GenerationOptions] = []
+        """The options of every call, in order (temperatures, schemas, conversation ids)."""
         self.failure: str | None = None
         """When set, every call raises BackendUnavailable with this text."""
         self.delay_s = 0.0
@@ -41,6 +43,7 @@ class FakeLLM:
     ) -> Completion:
         """Return the responder's text, streamed word by word when asked."""
         self.prompts.append(list(messages))
+        self.options.append(options)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.failure is not None:
