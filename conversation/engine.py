@@ -19,7 +19,15 @@ from conversation.llm.base import LLM, ChatMessage
 from conversation.router import Router, UnknownCommand
 from conversation.types import Message, Reply, Scope
 from skills.base import SkillRequest
-from storage import Completion, Ledger, NewEvent, OutboxKey, ScopeStateRecord, TranscriptRecord
+from storage import (
+    Completion,
+    Ledger,
+    NewEvent,
+    OutboxKey,
+    ScopeStateRecord,
+    TranscriptRecord,
+    UnsentReply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +107,7 @@ class Engine:
         self._sinks: dict[str, ReplySink] = {}
         self._scope_queues: dict[str, deque[PendingMessage]] = {}
         self._workers: set[asyncio.Task[None]] = set()
+        self._redeliveries: set[asyncio.Task[None]] = set()
         self._retries: set[asyncio.TimerHandle] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -139,18 +148,30 @@ class Engine:
         return as_turns(snapshot.turns)
 
     async def start(self) -> None:
-        """Deliver replies left unsent and process messages left unfinished by a previous run."""
+        """Process messages left unfinished by a previous run and deliver the replies it left unsent.
+
+        The unsent replies are read before any new work starts and delivered in the background,
+        so a platform that connects after the engine started (Discord logs in later) still gets them.
+        """
         for platform, sink in self._sinks.items():
-            for unsent in await asyncio.to_thread(self.ledger.unsent, platform):
-                message, reply = Message.from_record(unsent.message), Reply.from_record(unsent.reply)
-                await self._deliver(sink, message, [reply], unsent.key)
+            unsent = await asyncio.to_thread(self.ledger.unsent, platform)
+            if unsent:
+                redelivery = asyncio.create_task(self._redeliver(sink, unsent))
+                self._redeliveries.add(redelivery)
+                redelivery.add_done_callback(self._redeliveries.discard)
         for row in await asyncio.to_thread(self.ledger.pending, time.time()):
             self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
 
     async def join(self) -> None:
         """Wait until every dispatched message is answered (scheduled retries excepted)."""
+        await asyncio.gather(*self._redeliveries)
         await self._idle.wait()
         await self._writer.flush()
+
+    async def _redeliver(self, sink: ReplySink, unsent: Sequence[UnsentReply]) -> None:
+        for item in unsent:
+            message, reply = Message.from_record(item.message), Reply.from_record(item.reply)
+            await self._deliver(sink, message, [reply], item.key)
 
     async def aclose(self) -> None:
         """Stop scheduled retries and wait for work in progress."""

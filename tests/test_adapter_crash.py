@@ -263,11 +263,6 @@ async def test_slack_answer_committed_but_not_posted_before_a_crash_is_posted_on
     assert answers == Counter({"echo: post this after the crash": 1})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: create_app's lifespan runs engine.start() (which delivers the outbox left unsent) "
-    "before DiscordAdapter.start() logs in, so the Discord sink fails and the reply stays unsent",
-)
 async def test_discord_answer_committed_but_not_posted_before_a_crash_is_posted_once_after_the_restart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,6 +25,8 @@ INTERACTION_TOKEN_TTL_S = 15 * 60.0
 EXPIRED_TOKEN_STATUSES = (401, 404)
 """Invalid Webhook Token / Unknown Webhook: the interaction can no longer be followed up."""
 ACK_WAIT_S = 10.0
+CONNECT_WAIT_S = 60.0
+"""How long a reply (e.g. one left unsent by a previous run) waits for the client to log in."""
 QUIET_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
 """Model output never pings anyone; only the user being answered is notified."""
 
@@ -114,6 +116,7 @@ class DiscordSink:
 
     async def deliver(self, message: Message, reply: Reply) -> None:
         """Send ``reply`` in pages of at most 2,000 characters; returning means Discord took them all."""
+        await self._until_connected()
         pages = [page for page in paginate(reply.text) if page.strip()]
         pending = self._commands.get(message.event_id)
         if pending is not None and not pending.expired:
@@ -178,6 +181,11 @@ class DiscordSink:
         if reference is None:
             return await channel.send(text, allowed_mentions=QUIET_MENTIONS)
         return await channel.send(text, allowed_mentions=QUIET_MENTIONS, reference=reference)
+
+    async def _until_connected(self) -> None:
+        async with asyncio.timeout(CONNECT_WAIT_S):
+            while not self._client.is_ready():
+                await asyncio.sleep(0.05)
 
     def _channel_of(self, message: Message) -> discord.PartialMessageable:
         """The thread, channel or DM channel to answer in (no cache or lookup needed)."""
