@@ -108,6 +108,7 @@ class Engine:
         self._scope_queues: dict[str, deque[PendingMessage]] = {}
         self._workers: set[asyncio.Task[None]] = set()
         self._redeliveries: set[asyncio.Task[None]] = set()
+        self._closing = False
         self._retries: set[asyncio.TimerHandle] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -174,7 +175,12 @@ class Engine:
             await self._deliver(sink, message, [reply], item.key)
 
     async def aclose(self) -> None:
-        """Stop scheduled retries and wait for work in progress."""
+        """Finish the message each scope is working on and stop; what is queued stays pending.
+
+        Messages accepted from now on are committed but not processed: the next start replays
+        them, so a shutdown takes one model call per busy scope, not the whole backlog.
+        """
+        self._closing = True
         for handle in self._retries:
             handle.cancel()
         await self.join()
@@ -183,6 +189,8 @@ class Engine:
     # -- processing -------------------------------------------------------------------
 
     def _dispatch(self, pending: PendingMessage) -> None:
+        if self._closing:
+            return
         scope_key = pending.message.scope.key
         queue = self._scope_queues.get(scope_key)
         if queue is not None:
@@ -197,7 +205,7 @@ class Engine:
     async def _work_through(self, scope_key: str) -> None:
         queue = self._scope_queues[scope_key]
         try:
-            while queue:
+            while queue and not self._closing:
                 await self._process(queue[0])
                 queue.popleft()
         finally:

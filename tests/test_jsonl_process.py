@@ -25,6 +25,7 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
         **os.environ,
         "CHATWRIGHT_DATA_DIR": str(data_dir),
         "CHATWRIGHT_MODEL": "smollm2-135m",
+        "CHATWRIGHT_LLM_TIMEOUT_S": "600",
         **extra,
     }
 

@@ -278,12 +278,10 @@ async def test_an_open_order_survives_an_engine_restart(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 async def test_the_real_model_extraction_is_valid_json_that_code_prices(tmp_path: Path) -> None:
-    from conversation.llm.embedded import LlamaCppBackend
-    from conversation.llm.models import resolve_model_path
 
-    backend = LlamaCppBackend(
-        resolve_model_path("smollm2-135m", tmp_path), "smollm2-135m", n_ctx=2048, n_threads=2, timeout_s=600
-    )
+    from tests.fakes.models import small_model
+
+    backend = small_model(tmp_path, n_ctx=2048)
     try:
         customer = Customer(llm=backend)
         await customer.say("a large pepperoni pizza and a small coke")

@@ -81,12 +81,10 @@ def test_property_a_redline_rejoins_to_the_original_and_the_correction(original:
 
 @pytest.mark.slow
 async def test_the_real_model_gives_no_errors_found_or_a_redline(tmp_path: Path) -> None:
-    from conversation.llm.embedded import LlamaCppBackend
-    from conversation.llm.models import resolve_model_path
 
-    backend = LlamaCppBackend(
-        resolve_model_path("smollm2-135m", tmp_path), "smollm2-135m", n_ctx=1024, n_threads=2
-    )
+    from tests.fakes.models import small_model
+
+    backend = small_model(tmp_path)
     try:
         message = Message(platform="test", user="u1", text=WRONG, event_id="e", channel="c1")
         response = await ProofreadSkill(max_tokens=24).handle(SkillRequest(message, WRONG, [], {}, backend))

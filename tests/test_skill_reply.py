@@ -82,12 +82,10 @@ def test_the_signature_is_always_the_last_line(draft: str) -> None:
 
 @pytest.mark.slow
 async def test_the_real_model_reply_ends_with_the_signature(tmp_path: Path) -> None:
-    from conversation.llm.embedded import LlamaCppBackend
-    from conversation.llm.models import resolve_model_path
 
-    backend = LlamaCppBackend(
-        resolve_model_path("smollm2-135m", tmp_path), "smollm2-135m", n_ctx=1024, n_threads=2
-    )
+    from tests.fakes.models import small_model
+
+    backend = small_model(tmp_path)
     try:
         response = await reply_to(REVIEW, backend, ReplySkill(max_tokens=32))
     finally:

@@ -139,12 +139,10 @@ def test_a_detector_needs_known_languages() -> None:
 
 @pytest.mark.slow
 async def test_the_real_model_gives_one_translation_per_target(tmp_path: Path, skill: TranslateSkill) -> None:
-    from conversation.llm.embedded import LlamaCppBackend
-    from conversation.llm.models import resolve_model_path
 
-    backend = LlamaCppBackend(
-        resolve_model_path("smollm2-135m", tmp_path), "smollm2-135m", n_ctx=1024, n_threads=2
-    )
+    from tests.fakes.models import small_model
+
+    backend = small_model(tmp_path)
     small = TranslateSkill(max_tokens=24)
     try:
         response = await ask(small, backend, "to Spanish: Good morning, my friend.")

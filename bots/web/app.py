@@ -33,10 +33,12 @@ def create_app(engine: Engine, adapters: Sequence[PlatformAdapter] = ()) -> Star
         await engine.start()
         for adapter in adapters:
             await adapter.start()
-        yield
-        for adapter in adapters:
-            await adapter.stop()
-        await engine.aclose()
+        try:
+            yield
+        finally:
+            await engine.aclose()
+            for adapter in adapters:
+                await adapter.stop()
 
     async def index(_request: Request) -> Response:
         return FileResponse(STATIC / "index.html")
