@@ -15,8 +15,9 @@ from storage import Completion, Ledger, NewEvent, OutboxKey
 
 log = logging.getLogger(__name__)
 
-SENT_LINGER_S = 0.05
-"""How long sent-marks may wait for other work to share their transaction."""
+SENT_LINGER_S = 0.005
+"""How long sent-marks may wait for other work to share their transaction. A mark lost in
+a crash only means that reply is delivered again after the restart, so keep this short."""
 
 _ACCEPT, _COMPLETE, _SENT, _FLUSH, _STOP = range(5)
 _Item = tuple[int, Any, "asyncio.Future[Any] | None"]
