@@ -79,13 +79,15 @@ def test_sigkill_mid_burst_then_restart_answers_every_message_exactly_once(tmp_p
         env=env,
         cwd=tmp_path,
     )
-    assert first.stdin is not None
-    first.stdin.write(lines_of(*requests))
-    first.stdin.flush()  # stdin stays open: the process is still "running" when killed
-    before = read_replies(first, 3, timeout=120)
-    time.sleep(0.1)  # let the third reply's sent-mark commit; the next reply is ~0.4 s away
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+    try:
+        assert first.stdin is not None
+        first.stdin.write(lines_of(*requests))
+        first.stdin.flush()  # stdin stays open: the process is still "running" when killed
+        before = read_replies(first, 3, timeout=120)
+        time.sleep(0.1)  # let the third reply's sent-mark commit; the next reply is ~0.4 s away
+    finally:  # also when reading fails, so no orphan keeps the CPU busy
+        first.send_signal(signal.SIGKILL)
+        first.wait()
 
     second = subprocess.run(  # noqa: PLW1510 - the return code is asserted
         [*CHATWRIGHT, "chat", "--jsonl"],
