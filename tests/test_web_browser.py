@@ -21,7 +21,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from bots.web.app import create_app
 from conversation import Engine
 from conversation.llm import FakeLLM
-from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink
+from conversation.llm.base import ChatMessage
 from tests.fakes.engines import make_engine, sqlite_url
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,31 +43,11 @@ def recall_every_user_message(messages: Sequence[ChatMessage]) -> str:
     return "You said: " + " | ".join(m.content for m in messages if m.role == "user")
 
 
-class TricklingLLM(FakeLLM):
-    """A FakeLLM that also pauses before each streamed piece, so the page can be seen filling in."""
-
-    def __init__(self) -> None:
-        super().__init__(recall_every_user_message)
-        self.delay_s = 0.02
-        self.piece_delay_s = 0.0
-        """Set by tests that watch the answer stream in."""
-
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        options: GenerationOptions,
-        on_token: TokenSink | None = None,
-    ) -> Completion:
-        """FakeLLM's answer, with a pause before every piece handed to ``on_token``."""
-        if on_token is None or not self.piece_delay_s:
-            return await super().complete(messages, options)
-        forward = on_token
-
-        async def slowly(piece: str) -> None:
-            await asyncio.sleep(self.piece_delay_s)
-            await forward(piece)
-
-        return await super().complete(messages, options, slowly)
+def watched_llm() -> FakeLLM:
+    """A FakeLLM that shows the whole context it saw; tests watching a stream set ``piece_delay_s``."""
+    llm = FakeLLM(recall_every_user_message)
+    llm.delay_s = 0.02
+    return llm
 
 
 @dataclass
@@ -76,7 +56,7 @@ class Served:
 
     url: str
     engine: Engine
-    llm: TricklingLLM
+    llm: FakeLLM
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -97,8 +77,8 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def served(tmp_path: Path) -> AsyncIterator[Served]:
-    """The real app (engine on a tmp SQLite file, TricklingLLM) in uvicorn on an ephemeral port."""
-    llm = TricklingLLM()
+    """The real app (engine on a tmp SQLite file, a FakeLLM) in uvicorn on an ephemeral port."""
+    llm = watched_llm()
     engine = make_engine(sqlite_url(tmp_path), llm)
     app = create_app(engine)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

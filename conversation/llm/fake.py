@@ -34,6 +34,8 @@ class FakeLLM:
         self.failure: str | None = None
         """When set, every call raises BackendUnavailable with this text."""
         self.delay_s = 0.0
+        self.piece_delay_s = 0.0
+        """A pause before each streamed piece, so a reader can watch an answer fill in."""
 
     async def complete(
         self,
@@ -51,6 +53,8 @@ class FakeLLM:
         text = self.responder(messages)
         if on_token is not None:
             for piece in _WORD_PIECES.findall(text):
+                if self.piece_delay_s:
+                    await asyncio.sleep(self.piece_delay_s)
                 await on_token(piece)
         prompt_chars = len("".join(map(_content, messages)))
         return Completion(text, self.name, _tokens_in(prompt_chars), self.count_tokens(text))
