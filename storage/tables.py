@@ -35,8 +35,10 @@ outbox = sa.Table(
     sa.Column("reply", sa.JSON, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("sent_at", sa.Float),
+    sa.Column("platform_ref", sa.String(255)),
     sa.UniqueConstraint("inbox_id", "attempt", "seq", name="uq_outbox_reply"),
     sa.Index("ix_outbox_unsent", "platform", "sent_at"),
+    sa.Index("ix_outbox_platform_ref", "platform", "platform_ref"),
 )
 """Replies waiting for (or done with) delivery; written with the inbox row's completion."""
 
@@ -84,3 +86,153 @@ transcripts = sa.Table(
     sa.Index("ix_transcripts_created", "created_at"),
 )
 """One row per model call or skill answer: the raw material of training and stats."""
+
+# --- feedback (reactions on delivered replies) ---------------------------------------------
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("outbox_id", sa.Integer, sa.ForeignKey("outbox.id"), nullable=False),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("scope_key", sa.String(1024), nullable=False),
+    sa.Column("user_id", sa.String(255), nullable=False),
+    sa.Column("value", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("outbox_id", "user_id", name="uq_feedback_vote"),
+)
+"""A user's thumbs up (+1) or down (-1) on one delivered reply; the latest vote counts."""
+
+# --- users, roles, audit, channel and runtime settings ---------------------------------------
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.String(255), primary_key=True),
+    sa.Column("is_admin", sa.Boolean, nullable=False, default=False),
+    sa.Column("opted_out", sa.Boolean, nullable=False, default=False),
+    sa.Column("forgotten_at", sa.Float),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+"""Roles granted in the database (config admins are not stored) and privacy choices."""
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(255), nullable=False),
+    sa.Column("verb", sa.String(64), nullable=False),
+    sa.Column("args", sa.JSON, nullable=False),
+    sa.Column("result", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_audit_created", "created_at"),
+)
+"""Every admin action and every refusal: who, what, when, result."""
+
+channel_settings = sa.Table(
+    "channel_settings",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("team", sa.String(255), primary_key=True),
+    sa.Column("channel", sa.String(255), primary_key=True),
+    sa.Column("mode", sa.String(32), nullable=False, default="default"),
+    sa.Column("collection", sa.String(128)),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+"""Per-channel choices made by admins: translator mode, the docs collection bound to it."""
+
+runtime_flags = sa.Table(
+    "runtime_flags",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+"""Switches admins flip at run time (maintenance mode), shared by every process."""
+
+# --- orders -----------------------------------------------------------------------------------
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("inbox_id", sa.Integer, sa.ForeignKey("inbox.id"), nullable=False, unique=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("scope_key", sa.String(1024), nullable=False),
+    sa.Column("user_id", sa.String(255), nullable=False),
+    sa.Column("order", sa.JSON, nullable=False),
+    sa.Column("total", sa.Numeric(10, 2), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("delivered_at", sa.Float),
+    sa.Column("delivery_attempts", sa.Integer, nullable=False, default=0),
+)
+"""Confirmed orders, waiting for (or done with) the order sink (a webhook)."""
+
+# --- documents and evaluations -------------------------------------------------------------------
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("collection", sa.String(128), nullable=False),
+    sa.Column("path", sa.String(2048), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("pages", sa.Integer, nullable=False),
+    sa.Column("node_ids", sa.JSON, nullable=False),
+    sa.Column("ingested_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("collection", "path", name="uq_documents_path"),
+)
+"""Ingested files per docs collection, so re-ingest skips unchanged files and drops deleted ones."""
+
+eval_runs = sa.Table(
+    "eval_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(128), nullable=False),
+    sa.Column("app_version", sa.String(64), nullable=False),
+    sa.Column("metrics", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+"""Evaluation results (RAG triad per retrieval method, skill harness per model version)."""
+
+# --- training ----------------------------------------------------------------------------------
+
+model_versions = sa.Table(
+    "model_versions",
+    metadata,
+    sa.Column("version", sa.String(64), primary_key=True),
+    sa.Column("base_model", sa.String(255), nullable=False),
+    sa.Column("adapter_path", sa.String(2048)),
+    sa.Column("metrics", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("promoted_at", sa.Float),
+)
+"""Every fine-tuned version with its metrics; at most one is ``promoted`` (served)."""
+
+training_runs = sa.Table(
+    "training_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float),
+    sa.Column("manifest", sa.JSON, nullable=False),
+    sa.Column("version", sa.String(64)),
+    sa.Column("error", sa.Text),
+)
+"""One dataset build + fine-tune + evaluation, whatever its outcome."""
+
+job_leases = sa.Table(
+    "job_leases",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(255)),
+    sa.Column("expires_at", sa.Float, nullable=False, default=0.0),
+    sa.Column("last_run_key", sa.String(64)),
+)
+"""Which process runs a scheduled job, until when; ``last_run_key`` makes a due run happen once."""
