@@ -23,10 +23,7 @@ from conversation.llm import ChatMessage, FakeLLM
 from conversation.llm.base import Completion, GenerationOptions, TokenSink
 from storage import Completion as LedgerCompletion
 from storage import NewEvent, OutboxKey
-from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.engines import make_engine, sqlite_url
-from tests.fakes.slack_api import FakeSlackApi, Payload, event_callback, message_event
-from tests.test_retry_storm import (
+from tests.fakes.adapter_servers import (
     FIRST_DM,
     REPLIES,
     discord_answers,
@@ -38,6 +35,9 @@ from tests.test_retry_storm import (
     slack_answers,
     until,
 )
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.engines import make_engine, sqlite_url
+from tests.fakes.slack_api import FakeSlackApi, Payload, event_callback, message_event
 
 NO_RETRY = EngineLimits(retry_after_s=60)
 

@@ -17,6 +17,7 @@ import pytest
 
 from conversation import EngineLimits
 from conversation.llm import ChatMessage, FakeLLM
+from tests.fakes.adapter_servers import SlackServer, point_discord_py_at, serve_discord, serve_slack
 from tests.fakes.discord_api import (
     BOT,
     BOT_ID,
@@ -30,7 +31,6 @@ from tests.fakes.discord_api import (
 )
 from tests.fakes.engines import make_engine, sqlite_url
 from tests.fakes.slack_api import FakeSlackApi, event_callback, mention_event, message_event
-from tests.test_retry_storm import SlackServer, point_discord_py_at, serve_discord, serve_slack
 
 Say = Callable[[str, str], Awaitable[str]]
 """Sends ``word`` as the next message of the speaker named by the first argument; returns the answer."""
