@@ -68,6 +68,16 @@ async def test_healthz_answers_ok_with_the_model_name(web: WebChat, fake_llm: Fa
     assert response.json() == {"status": "ok", "model": "fake-model-7"}
 
 
+async def test_the_model_is_loaded_at_start_not_at_the_first_message(web: WebChat, fake_llm: FakeLLM) -> None:
+    for _ in range(100):
+        if fake_llm.loads:
+            break
+        await asyncio.sleep(0.01)
+
+    assert fake_llm.loads == 1
+    assert fake_llm.prompts == []
+
+
 async def test_the_page_and_its_script_are_served(web: WebChat) -> None:
     page = await web.client.get("/")
     script = await web.client.get("/static/chat.js")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -18,6 +20,8 @@ from bots.adapter import PlatformAdapter
 from bots.web.sink import WebChatSink
 from conversation import BadInput, Engine, Message
 
+log = logging.getLogger(__name__)
+
 PLATFORM = "web"
 STATIC = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 1_000_000
@@ -31,11 +35,14 @@ def create_app(engine: Engine, adapters: Sequence[PlatformAdapter] = ()) -> Star
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await engine.start()
+        warm_up = asyncio.create_task(engine.llm.load())
+        warm_up.add_done_callback(_report_warm_up)
         for adapter in adapters:
             await adapter.start()
         try:
             yield
         finally:
+            warm_up.cancel()
             await engine.aclose()
             for adapter in adapters:
                 await adapter.stop()
@@ -99,3 +106,9 @@ def create_app(engine: Engine, adapters: Sequence[PlatformAdapter] = ()) -> Star
 
 def _web_message(user: str, event_id: str, text: str) -> Message:
     return Message(platform=PLATFORM, user=user, text=text, event_id=f"web-{event_id}", channel="web")
+
+
+def _report_warm_up(task: asyncio.Task[None]) -> None:
+    """The model loads while the first requests arrive; a failure shows here and at the first answer."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("the model could not be loaded: %s", error)

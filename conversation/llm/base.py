@@ -58,6 +58,10 @@ class LLM(Protocol):
         """Generate a reply; raise BackendUnavailable on failure or timeout."""
         ...
 
+    async def load(self) -> None:
+        """Get ready to answer (read weights, open connections); idempotent, may do nothing."""
+        ...
+
     def count_tokens(self, text: str) -> int:
         """How many tokens the text costs in this model's prompt."""
         ...

@@ -36,6 +36,8 @@ class FakeLLM:
         self.delay_s = 0.0
         self.piece_delay_s = 0.0
         """A pause before each streamed piece, so a reader can watch an answer fill in."""
+        self.loads = 0
+        """How many times ``load`` was called (the web app warms the model at start)."""
 
     async def complete(
         self,
@@ -62,6 +64,10 @@ class FakeLLM:
     def count_tokens(self, text: str) -> int:
         """Roughly one token per four characters."""
         return _tokens_in(len(text))
+
+    async def load(self) -> None:
+        """Count the call; there is nothing to load."""
+        self.loads += 1
 
     async def aclose(self) -> None:
         """Nothing to release."""

@@ -82,6 +82,9 @@ class OpenAIBackend:
         """Roughly one token per four characters: an estimate, the server's tokenizer is not at hand."""
         return len(text) // 4 + 1
 
+    async def load(self) -> None:
+        """Nothing to load: the server holds the model."""
+
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self._client.close()
