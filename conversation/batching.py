@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from storage import Completion, Ledger, NewEvent, OutboxKey
+from storage import Completion, Ledger, NewEvent, SentReply
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class _Cycle:
     event_futures: list[asyncio.Future[int | None]] = field(default_factory=list)
     completions: list[Completion] = field(default_factory=list)
     completion_futures: list[asyncio.Future[None]] = field(default_factory=list)
-    sent: list[OutboxKey] = field(default_factory=list)
+    sent: list[SentReply] = field(default_factory=list)
     flushes: list[asyncio.Future[None]] = field(default_factory=list)
 
     def add(self, kind: int, payload: Any, future: Any) -> None:
@@ -104,9 +104,9 @@ class LedgerWriter:
         self._stage((_COMPLETE, completion, future))
         return future
 
-    def mark_sent(self, key: OutboxKey) -> None:
-        """Queue the mark that reply ``key`` was delivered; it is written soon, not awaited."""
-        self._stage((_SENT, key, None), urgent=False)
+    def mark_sent(self, sent: SentReply) -> None:
+        """Queue the mark that a reply was delivered (with its platform id); written soon, not awaited."""
+        self._stage((_SENT, sent, None), urgent=False)
 
     async def flush(self) -> None:
         """Wait until everything queued so far, sent-marks included, is committed."""
@@ -192,7 +192,7 @@ def _split(cycle: _Cycle) -> list[_Cycle]:
     return [
         *(_Cycle(events=[event], event_futures=[future]) for event, future in events),
         *(_Cycle(completions=[c], completion_futures=[future]) for c, future in completions),
-        *(_Cycle(sent=[key]) for key in cycle.sent),
+        *(_Cycle(sent=[mark]) for mark in cycle.sent),
         _Cycle(flushes=cycle.flushes),
     ]
 

@@ -10,8 +10,13 @@ from conversation.types import Message, Reply
 class ReplySink(Protocol):
     """Delivers replies for one platform. ``deliver`` returning means the platform accepted it."""
 
-    async def deliver(self, message: Message, reply: Reply) -> None:
-        """Send one reply to where ``message`` came from; raise if the platform refused it."""
+    async def deliver(self, message: Message, reply: Reply) -> str | None:
+        """Send one reply to where ``message`` came from; raise if the platform refused it.
+
+        Returns the platform's id of the posted message (Slack ``ts``, Discord message id),
+        which the engine stores so reactions on it can be recorded as feedback; None when
+        the platform has no such id.
+        """
         ...
 
     async def stream(self, message: Message, text: str) -> None:

@@ -25,8 +25,10 @@ from storage import (
     NewEvent,
     OutboxKey,
     ScopeStateRecord,
+    SentReply,
     TranscriptRecord,
     UnsentReply,
+    record_feedback,
 )
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,16 @@ class Engine:
             return Submission(False, None)
         self._dispatch(PendingMessage(inbox_id, message, 0))
         return Submission(True, inbox_id)
+
+    async def record_feedback(self, platform: str, platform_ref: str, user_id: str, value: int) -> bool:
+        """Store a user's vote (+1, -1; 0 takes it back) on the reply posted as ``platform_ref``.
+
+        The latest vote of a user on a reply counts. Returns False, storing nothing, when no
+        reply of ``platform`` was posted with that id.
+        """
+        return await asyncio.to_thread(
+            record_feedback, self.ledger.engine, platform, platform_ref, user_id, value
+        )
 
     async def history(self, scope: Scope, max_turns: int = 50) -> list[ChatMessage]:
         """The stored turns of ``scope``, oldest first."""
@@ -317,7 +329,7 @@ class Engine:
         for n, reply in enumerate(replies):
             key = OutboxKey(first.inbox_id, first.attempt, first.seq + n)
             try:
-                await sink.deliver(message, reply)
+                platform_ref = await sink.deliver(message, reply)
             except Exception as error:  # noqa: BLE001 - the reply stays in the outbox
                 log.warning(
                     "delivery to %s failed (%s); reply %s kept in the outbox",
@@ -326,7 +338,7 @@ class Engine:
                     key,
                 )
                 return
-            self._writer.mark_sent(key)
+            self._writer.mark_sent(SentReply(key, platform_ref))
 
 
 def _is_encodable(text: str) -> bool:

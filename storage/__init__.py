@@ -1,6 +1,7 @@
 """Storage: the schema, engine set-up with migrations, and the engine's batched ledger."""
 
 from storage.database import create_database_engine, upgrade_schema
+from storage.feedback import record_feedback
 from storage.ledger import (
     Completion,
     Ledger,
@@ -9,6 +10,7 @@ from storage.ledger import (
     PendingRow,
     ScopeSnapshot,
     ScopeStateRecord,
+    SentReply,
     TranscriptRecord,
     UnsentReply,
 )
@@ -21,8 +23,10 @@ __all__ = [
     "PendingRow",
     "ScopeSnapshot",
     "ScopeStateRecord",
+    "SentReply",
     "TranscriptRecord",
     "UnsentReply",
     "create_database_engine",
+    "record_feedback",
     "upgrade_schema",
 ]

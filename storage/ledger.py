@@ -68,6 +68,13 @@ class OutboxKey(NamedTuple):
     seq: int
 
 
+class SentReply(NamedTuple):
+    """A reply the platform accepted, with the platform's id of the posted message (if any)."""
+
+    key: OutboxKey
+    platform_ref: str | None = None
+
+
 class Completion(NamedTuple):
     """Everything that processing one inbox row writes, committed atomically.
 
@@ -138,7 +145,7 @@ class Ledger:
         self,
         events: Sequence[NewEvent] = (),
         completions: Sequence[Completion] = (),
-        sent: Sequence[OutboxKey] = (),
+        sent: Sequence[SentReply] = (),
     ) -> dict[str, int]:
         """In one transaction: accept events, store completions, mark replies as delivered.
 
@@ -223,12 +230,17 @@ class Ledger:
             self._sql.settle_events.run(cursor, ids, (status, now))
         self._sql.postpone_events.run_many(cursor, postponed_rows)
 
-    def _mark_sent(self, cursor: DBAPICursor, keys: Sequence[OutboxKey], now: float) -> None:
+    def _mark_sent(self, cursor: DBAPICursor, marks: Sequence[SentReply], now: float) -> None:
         by_position: defaultdict[tuple[int, int], list[tuple[int]]] = defaultdict(list)
-        for inbox_id, attempt, seq in keys:
-            by_position[attempt, seq].append((inbox_id,))
+        with_ref: list[tuple[Any, ...]] = []
+        for (inbox_id, attempt, seq), ref in marks:
+            if ref is None:
+                by_position[attempt, seq].append((inbox_id,))
+            else:
+                with_ref.append((now, ref, inbox_id, attempt, seq))
         for (attempt, seq), ids in by_position.items():
             self._sql.mark_sent.run(cursor, ids, (now, attempt, seq))
+        self._sql.mark_sent_with_ref.run_many(cursor, with_ref)
 
     def pending(self, due_before: float) -> list[PendingRow]:
         """Unfinished inbox rows due for (another) attempt, oldest first."""

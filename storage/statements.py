@@ -134,6 +134,11 @@ _REPLY_COLUMNS = ("inbox_id", "attempt", "seq", "platform", "scope_key", "reply"
 _STATE_COLUMNS = ("scope_key", "active_skill", "state", "updated_at")
 
 
+def insert_on_conflict(table: sa.Table, dialect: sa.Dialect) -> Any:
+    """INSERT into ``table`` with ``on_conflict_do_nothing/do_update`` (SQLite and PostgreSQL alike)."""
+    return (sqlite if dialect.name == "sqlite" else postgresql).insert(table)
+
+
 class LedgerStatements:
     """The ledger's write statements, compiled for one dialect.
 
@@ -142,10 +147,9 @@ class LedgerStatements:
     """
 
     def __init__(self, dialect: sa.Dialect, transcript_fields: Sequence[str]) -> None:
-        flavour = sqlite if dialect.name == "sqlite" else postgresql
         self.insert_events = ChunkedStatement(
             lambda rows: (
-                flavour.insert(inbox)
+                insert_on_conflict(inbox, dialect)
                 .values(_values(inbox, _EVENT_COLUMNS, rows))
                 .on_conflict_do_nothing(index_elements=["event_id"])
                 .returning(inbox.c.id, inbox.c.event_id)
@@ -190,7 +194,18 @@ class LedgerStatements:
             ("inbox_id",),
             ("sent_at", "attempt", "seq"),
         )
-        upsert = flavour.insert(scope_state).values(
+        self.mark_sent_with_ref = DriverStatement(
+            sa.update(outbox)
+            .where(
+                outbox.c.inbox_id == sa.bindparam("row_id"),
+                outbox.c.attempt == sa.bindparam("attempt"),
+                outbox.c.seq == sa.bindparam("seq"),
+            )
+            .values(sent_at=sa.bindparam("sent_at"), platform_ref=sa.bindparam("ref")),
+            dialect,
+            ("sent_at", "ref", "row_id", "attempt", "seq"),
+        )
+        upsert = insert_on_conflict(scope_state, dialect).values(
             _values(scope_state, _STATE_COLUMNS, [list(_STATE_COLUMNS)])
         )
         self.upsert_state = DriverStatement(  # row by row: one scope may appear twice in a batch
