@@ -35,6 +35,7 @@ from bots.slack.events import (
 )
 from bots.slack.progress import ProgressTiming
 from bots.slack.sink import RATE_LIMIT_RETRIES, SlackSink
+from bots.slack.threads import ConversationThreads
 from conversation import BadInput, ConfigError, Engine, Message, Settings
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class SlackAdapter:
         self._http = AsyncSlackRequestHandler(self.app)
         self._socket: AsyncSocketModeHandler | None = None
         self._chores: set[asyncio.Task[None]] = set()
+        self._threads = ConversationThreads()
 
     @property
     def socket_mode(self) -> bool:
@@ -147,9 +149,13 @@ class SlackAdapter:
         if verdict is Addressed.NO:
             return
         message = message_from_event(body, context.bot_user_id)
-        if verdict is Addressed.IF_IN_CONVERSATION and not await self.engine.history(message.scope, 1):
+        if verdict is Addressed.IF_IN_CONVERSATION and not await self._in_conversation(message):
             return
         await self._submit(message)
+
+    async def _in_conversation(self, message: Message) -> bool:
+        """True when the author talks to the bot in this thread (even if it has not answered yet)."""
+        return message.scope in self._threads or bool(await self.engine.history(message.scope, 1))
 
     async def _on_mention(self, body: Payload, event: Payload, context: AsyncBoltContext) -> None:
         if is_from_a_bot(event, context.bot_user_id) or event.get("channel", "").startswith("D"):
@@ -183,6 +189,8 @@ class SlackAdapter:
         except BadInput as error:
             self._run_chore(self.sink.tell(message, str(error)))
             return
+        if message.thread:
+            self._threads.remember(message.scope)
         if submission.accepted:
             self.sink.expect(message)
 
