@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversation.classifier import NearestExamplesClassifier
 from conversation.engine import Engine, EngineLimits
 from conversation.llm import LLM, make_llm
 from conversation.router import Router
@@ -15,16 +16,24 @@ from skills import (
     Skill,
     TranslateSkill,
 )
+from skills.order import OrderSink, WebhookPolicy
 from storage import Ledger, create_database_engine, upgrade_schema
+from storage.orders import OrderStore
 
 
 def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
     """An engine on the configured database (migrated to the latest schema) and model."""
     database = create_database_engine(settings.resolved_database_url)
     upgrade_schema(database)
+    llm = llm or make_llm(settings)
+    webhook = settings.order_webhook_url.get_secret_value()
+    order_sink = OrderSink(
+        OrderStore(database),
+        WebhookPolicy(webhook, first_retry_s=settings.order_webhook_retry_s) if webhook else None,
+    )
     skills: dict[str, Skill] = {
         "chat": ChatSkill(settings.persona, settings.max_reply_tokens),
-        "order": OrderSkill(menu_path=settings.order_menu),
+        "order": OrderSkill(menu_path=settings.order_menu, sink=order_sink),
         "translate": TranslateSkill(
             tuple(settings.detect_languages or DEFAULT_LANGUAGES), tuple(settings.team_languages)
         ),
@@ -37,4 +46,5 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         retry_after_s=settings.retry_after_s,
         max_attempts=settings.max_attempts,
     )
-    return Engine(Ledger(database), llm or make_llm(settings), Router(skills), limits)
+    classifier = NearestExamplesClassifier(skills, llm) if settings.intent_classifier else None
+    return Engine(Ledger(database), llm, Router(skills, classifier=classifier), limits)

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     """What the translate skill translates into when no target is given."""
     reply_temperature: float = Field(0.7, ge=0, le=2)
     customer_service_contact: str = "our customer service team"
+    # -- skills: routing of free text and the order sink --
+    intent_classifier: bool = True
+    """Route free text by the intent classifier (MiniLM examples, the model when unsure); off: chat."""
+    order_webhook_url: SecretStr = SecretStr("")
+    """Confirmed orders are POSTed here as JSON (retried until accepted); empty: the orders table only."""
+    order_webhook_retry_s: float = Field(1.0, gt=0)
+    """The first wait after a refused delivery; it doubles up to five minutes."""
     max_message_chars: int = Field(20_000, ge=1)
     retry_after_s: float = Field(30.0, gt=0)
     """How long a message whose backend failed waits before the next attempt."""

@@ -159,7 +159,7 @@ orders = sa.Table(
     "orders",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("inbox_id", sa.Integer, sa.ForeignKey("inbox.id"), nullable=False, unique=True),
+    sa.Column("event_id", sa.String(255), nullable=False, unique=True),
     sa.Column("platform", sa.String(32), nullable=False),
     sa.Column("scope_key", sa.String(1024), nullable=False),
     sa.Column("user_id", sa.String(255), nullable=False),
@@ -169,7 +169,8 @@ orders = sa.Table(
     sa.Column("delivered_at", sa.Float),
     sa.Column("delivery_attempts", sa.Integer, nullable=False, default=0),
 )
-"""Confirmed orders, waiting for (or done with) the order sink (a webhook)."""
+"""Confirmed orders, one per confirming message (its event id), waiting for (or done with) the
+order webhook; without a webhook this table is the order sink."""
 
 # --- documents and evaluations -------------------------------------------------------------------
 

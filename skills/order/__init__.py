@@ -2,6 +2,16 @@
 
 from skills.order.dialogue import OrderDialogue, OrderDraft, price_order
 from skills.order.menu import Menu, load_menu
+from skills.order.sink import OrderSink, WebhookPolicy
 from skills.order.skill import OrderSkill
 
-__all__ = ["Menu", "OrderDialogue", "OrderDraft", "OrderSkill", "load_menu", "price_order"]
+__all__ = [
+    "Menu",
+    "OrderDialogue",
+    "OrderDraft",
+    "OrderSink",
+    "OrderSkill",
+    "WebhookPolicy",
+    "load_menu",
+    "price_order",
+]

@@ -12,20 +12,29 @@ from skills.base import SkillRequest, SkillResponse, render_prompt
 from skills.order.dialogue import OrderDialogue, OrderDraft
 from skills.order.extract import Extraction, extract_with_model, parse_keywords
 from skills.order.menu import Menu, load_menu
+from skills.order.sink import OrderSink
 
 
 class OrderSkill:
-    """Takes a food order in a dialogue; the confirmed order is ``Reply.data`` (priced by code)."""
+    """Takes a food order in a dialogue; the confirmed order is ``Reply.data`` (priced by code).
+
+    With a ``sink`` the confirmed order is also stored (once per confirming message) and sent on.
+    """
 
     name = "order"
     description = "Order food from the menu: pizza, sides and drinks, for pickup or delivery."
 
-    def __init__(self, menu: Menu | None = None, menu_path: Path | None = None) -> None:
+    def __init__(
+        self, menu: Menu | None = None, menu_path: Path | None = None, sink: OrderSink | None = None
+    ) -> None:
         self.menu = menu if menu is not None else load_menu(menu_path)
         self.dialogue = OrderDialogue(self.menu)
+        self.sink = sink
 
     async def handle(self, request: SkillRequest) -> SkillResponse:
         """One customer message: understand it (model, then keywords), advance the dialogue."""
+        if self.sink is not None:
+            self.sink.resume()
         try:
             draft = OrderDraft.model_validate(request.state) if request.state else None
         except ValidationError:
@@ -42,6 +51,8 @@ class OrderSkill:
         text = f"{self.dialogue.welcome()} {step.text}" if opening and step.outcome == "open" else step.text
         if step.outcome == "open":
             return self._respond(text, step.draft, prompt, completion)
+        if step.order is not None and self.sink is not None:
+            await self.sink.place(request.message, step.order)
         return SkillResponse(
             replies=[Reply(text, skill=self.name, data=step.order)],
             prompt=prompt,

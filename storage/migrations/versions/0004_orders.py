@@ -17,7 +17,7 @@ def upgrade() -> None:
     op.create_table(
         "orders",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("inbox_id", sa.Integer, sa.ForeignKey("inbox.id"), nullable=False, unique=True),
+        sa.Column("event_id", sa.String(255), nullable=False, unique=True),
         sa.Column("platform", sa.String(32), nullable=False),
         sa.Column("scope_key", sa.String(1024), nullable=False),
         sa.Column("user_id", sa.String(255), nullable=False),

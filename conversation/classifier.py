@@ -1,0 +1,140 @@
+"""The intent classifier: nearest labelled examples on MiniLM embeddings, the model when unsure.
+
+Free text without a command and outside an open dialogue comes here. Each skill has a few
+example utterances (``skills/prompts/intents.toml``) plus its description; a message goes to the
+skill of its most similar examples when that skill is clearly ahead. Otherwise the model picks,
+at temperature 0, under a JSON schema whose only values are the skill names (and "none"), and
+its answer is validated before use. None means the router's fallback (chat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from conversation.llm.base import LLM, ChatMessage, GenerationOptions
+from conversation.llm.embeddings import Vectors, shared_embedder
+from skills.base import Skill
+from skills.prompts import load_examples, load_prompts
+
+NONE = "none"
+TOP_K = 2
+"""A skill's score is the mean similarity of its TOP_K closest examples (one stray example does
+not decide alone)."""
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors (MiniLM in production)."""
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """One unit vector per text."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When the nearest examples decide on their own."""
+
+    confident: float = 0.25
+    """The best skill's score must reach this ..."""
+    margin: float = 0.10
+    """... and lead the runner-up by this much."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Each skill's similarity to a message, best first."""
+
+    ranked: list[tuple[str, float]]
+
+    def decided(self, thresholds: Thresholds) -> str | None:
+        """The best skill when it is clearly ahead, else None (unsure)."""
+        (best, top), (_, second) = self.ranked[0], self.ranked[1] if len(self.ranked) > 1 else ("", -1.0)
+        return best if top >= thresholds.confident and top - second >= thresholds.margin else None
+
+
+class NearestExamplesClassifier:
+    """Implements ``conversation.router.IntentClassifier`` for the skills it is given."""
+
+    def __init__(
+        self,
+        skills: Mapping[str, Skill],
+        llm: LLM | None,
+        examples: Mapping[str, Sequence[str]] | None = None,
+        embedder: Callable[[], Embedder] = shared_embedder,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        """``examples`` default to the labelled utterances shipped with the skills."""
+        labelled = load_examples() if examples is None else examples
+        self.descriptions = {name: skill.description for name, skill in skills.items()}
+        self.examples = [
+            (name, text)
+            for name, skill in skills.items()
+            for text in [skill.description, *labelled.get(name, ())]
+        ]
+        self.llm = llm
+        self.thresholds = thresholds or Thresholds()
+        self.prompts = load_prompts("intents")
+        self._embedder_factory = embedder
+        self._embedder: Embedder | None = None
+        self._vectors: Vectors | None = None
+        self._loading = asyncio.Lock()
+
+    async def classify(self, text: str) -> str | None:
+        """A skill name, or None when neither the examples nor the model name one."""
+        scores = await self.scores(text)
+        decided = scores.decided(self.thresholds)
+        if decided is not None or self.llm is None:
+            return decided
+        return await self.ask_model(self.llm, text)
+
+    async def scores(self, text: str) -> Scores:
+        """Each skill's score for ``text`` (the embedder is loaded on first use, off the event loop)."""
+        embedder, vectors = await self._prepared()
+        query = (await asyncio.to_thread(embedder.encode, [text]))[0]
+        similarities = vectors @ query
+        by_skill: dict[str, list[float]] = {}
+        for (name, _), similarity in zip(self.examples, similarities, strict=True):
+            by_skill.setdefault(name, []).append(float(similarity))
+        ranked = [(name, float(np.mean(sorted(s)[-TOP_K:]))) for name, s in by_skill.items()]
+        return Scores(sorted(ranked, key=lambda pair: -pair[1]))
+
+    async def ask_model(self, llm: LLM, text: str) -> str | None:
+        """The model's pick at temperature 0 under a schema of skill names; None unless valid."""
+        names = list(self.descriptions)
+        skills = "\n".join(f"- {name}: {description}" for name, description in self.descriptions.items())
+        messages = [
+            ChatMessage("system", self.prompts["classify_system"].format(skills=skills)),
+            ChatMessage("user", self.prompts["classify_user"].format(text=text)),
+        ]
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": {"skill": {"enum": [*names, NONE]}},
+            "required": ["skill"],
+        }
+        options = GenerationOptions(temperature=0.0, max_tokens=24, json_schema=schema)
+        completion = await llm.complete(messages, options)
+        return parse_choice(completion.text, names)
+
+    async def _prepared(self) -> tuple[Embedder, Vectors]:
+        async with self._loading:
+            if self._embedder is None or self._vectors is None:
+                embedder = await asyncio.to_thread(self._embedder_factory)
+                texts = [text for _, text in self.examples]
+                self._vectors = await asyncio.to_thread(embedder.encode, texts)
+                self._embedder = embedder
+            return self._embedder, self._vectors
+
+
+def parse_choice(answer: str, names: Sequence[str]) -> str | None:
+    """The skill named by a model answer ``{"skill": name}``; None for "none" or anything else."""
+    try:
+        choice = json.loads(answer).get("skill")
+    except (ValueError, AttributeError):
+        return None
+    return choice if isinstance(choice, str) and choice in names else None
