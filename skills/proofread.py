@@ -15,6 +15,9 @@ from skills.prompts import load_prompts, unwrap
 NO_ERRORS = "No errors found"
 _REWRITE = re.compile(r"^for\s+(?P<audience>[^:]+):\s*(?P<text>.+)$", re.IGNORECASE | re.DOTALL)
 _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
+_MARKDOWN = re.compile(r"[\\*_~`|]")
+"""Characters that would start or end inline Markdown (Discord) inside a redline's text."""
+_OPS = ("equal", "delete", "insert")
 USAGE = "Usage: /proofread <text> | /proofread for <audience or style>: <text>"
 
 
@@ -43,9 +46,41 @@ def redline(original: str, corrected: str) -> RedlineDiff:
 
 
 def render_redline_markdown(diff: RedlineDiff) -> str:
-    """Slack/Discord markdown: ~~deleted~~ **inserted** (whitespace kept outside the markers)."""
+    """Markdown as Discord reads it: ~~deleted~~ **inserted**, markup characters in the text escaped.
+
+    Markers go around each line's words (whitespace and line breaks stay outside them), so a
+    change spanning lines still renders.
+    """
     marks = {"equal": "", "delete": "~~", "insert": "**"}
-    return "".join(_wrap(segment["text"], marks[segment["op"]]) for segment in diff)
+    return "".join(wrap_changes(_MARKDOWN.sub(r"\\\g<0>", s["text"]), marks[s["op"]]) for s in diff)
+
+
+def wrap_changes(text: str, mark: str) -> str:
+    """``text`` with ``mark`` around the words of each of its lines (blank text left as it is)."""
+    if not mark:
+        return text
+    return "".join(_wrap(line, mark) for line in text.splitlines(keepends=True))
+
+
+def redline_of(reply: Reply) -> tuple[str, RedlineDiff] | None:
+    """The corrected text and redline of a proofread reply that changed something, else None."""
+    data = reply.data or {}
+    corrected, diff = data.get("corrected"), data.get("diff")
+    if reply.skill != ProofreadSkill.name or not isinstance(corrected, str) or not isinstance(diff, list):
+        return None
+    segments: RedlineDiff = [
+        {"op": s["op"], "text": s["text"]}
+        for s in diff
+        if isinstance(s, dict) and s.get("op") in _OPS and isinstance(s.get("text"), str)
+    ]
+    if len(segments) != len(diff) or all(s["op"] == "equal" for s in segments):
+        return None
+    return corrected, segments
+
+
+def correction_text(corrected: str, changes: str) -> str:
+    """A correction as shown to people: the corrected text, then its rendered redline."""
+    return f"{corrected}\n\nChanges: {changes}"
 
 
 def render_redline_html(diff: RedlineDiff) -> str:
@@ -100,7 +135,7 @@ class ProofreadSkill:
             reply = Reply(NO_ERRORS, skill=self.name, data={"corrected": text, "diff": diff})
         else:
             diff = redline(text, corrected)
-            shown = f"{corrected}\n\nChanges: {render_redline_markdown(diff)}"
+            shown = correction_text(corrected, render_redline_markdown(diff))
             reply = Reply(shown, skill=self.name, data={"corrected": corrected, "diff": diff})
         return SkillResponse([reply], prompt=render_prompt(messages), completion=completion)
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from conversation import Reply
+from skills.proofread import RedlineDiff, correction_text, redline_of, wrap_changes
 
 MESSAGE_CHARS = 3_000
 """Longest message we post: Slack accepts 40,000 characters, but a section block takes 3,000 and
@@ -17,6 +18,8 @@ _REOPEN = _FENCE + "\n"
 _CODE_BLOCK = re.compile(r"(```.*?(?:```|\Z))", re.DOTALL)
 _INLINE_CODE = re.compile(r"(`[^`\n]+`)")
 _LANGUAGE_TAG = re.compile(r"\A```[\w+#.-]+\n")
+_ZERO_WIDTH_SPACE = "\u200b"
+_REDLINE_MARKS = {"equal": "", "delete": "~", "insert": "*"}
 _ATOM = re.compile(r"<[^<>\n]{1,500}>|&[a-z]{2,4};")
 """Spans a message must never be cut inside: a link or mention, an escaped character."""
 
@@ -50,9 +53,38 @@ def render_for_slack(text: str) -> str:
 
 
 def render_reply(reply: Reply) -> str:
-    """A reply as mrkdwn; system notices are marked so they do not read as the model's answer."""
-    text = render_for_slack(reply.text)
+    """A reply as mrkdwn; system notices are marked so they do not read as the model's answer.
+
+    A proofread correction is rendered from its redline, not from its Markdown text.
+    """
+    redline = redline_of(reply)
+    if redline is not None:
+        corrected, diff = redline
+        text = correction_text(escape(corrected), render_redline_for_slack(diff))
+    else:
+        text = render_for_slack(reply.text)
     return f":warning: {text}" if reply.notice else text
+
+
+def render_redline_for_slack(diff: RedlineDiff) -> str:
+    """A redline as mrkdwn: ~deleted~ *inserted*, each line marked on its own, text escaped.
+
+    Slack formats a marker only next to a non-letter, so a change glued to a word (a comma
+    removed after it) is set off by a zero-width space.
+    """
+    pieces = [wrap_changes(escape(s["text"]), _REDLINE_MARKS[s["op"]]) for s in diff]
+    text = ""
+    for piece in pieces:
+        if text and piece and _glued(text[-1], piece[0]):
+            text += _ZERO_WIDTH_SPACE
+        text += piece
+    return text
+
+
+def _glued(left: str, right: str) -> bool:
+    """Whether a marker meets a letter or digit across this boundary."""
+    marks = "~*"
+    return (left in marks and right.isalnum()) or (left.isalnum() and right in marks)
 
 
 def split_for_slack(text: str, limit: int = MESSAGE_CHARS) -> list[str]:

@@ -29,6 +29,27 @@ function addTurn(role, text) {
   return div;
 }
 
+// A proofread correction shows its redline as <del>/<ins>; every other reply is plain text.
+function showReply(bubble, event) {
+  const diff = event.skill === "proofread" && event.data ? event.data.diff : null;
+  const changed = Array.isArray(diff) && diff.some((segment) => segment.op !== "equal");
+  if (!changed || typeof event.data.corrected !== "string") {
+    bubble.textContent = event.text;
+    return;
+  }
+  bubble.replaceChildren(event.data.corrected + "\n\nChanges: ");
+  for (const segment of diff) {
+    const tag = { delete: "del", insert: "ins" }[segment.op];
+    if (tag === undefined) {
+      bubble.append(String(segment.text));
+    } else {
+      const mark = document.createElement(tag);
+      mark.textContent = String(segment.text);
+      bubble.append(mark);
+    }
+  }
+}
+
 async function loadHistory() {
   log.replaceChildren();
   const response = await fetch("/api/history?user=" + encodeURIComponent(currentUser()));
@@ -79,7 +100,7 @@ async function readEvents(body, bubble) {
         current.textContent += event.text;
       } else if (event.type === "reply") {
         if (current === null) current = addTurn("assistant", "");
-        current.textContent = event.text;
+        showReply(current, event);
         current.className = "turn " + (event.notice ? "notice" : "assistant");
         current = null;
       }
