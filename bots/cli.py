@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations").set_defaults(command=_db_upgrade)
 
+    admin = commands.add_parser("admin", help="run an /admin verb as the local superuser (audited)")
+    admin.add_argument("words", nargs="+", metavar="VERB", help="e.g. stats, roles grant slack:U123")
+    admin.set_defaults(command=_admin)
+
     model = commands.add_parser("model", help="the embedded model")
     model_commands = model.add_subparsers(required=True, metavar="ACTION")
     model_commands.add_parser("prepare", help="assemble and verify the model file").set_defaults(
@@ -96,6 +100,12 @@ async def _with_engine(settings: Settings, surface: Callable[[Engine], Awaitable
     finally:
         await engine.aclose()
         await engine.llm.aclose()
+
+
+def _admin(settings: Settings, args: argparse.Namespace) -> int:
+    from bots.cli_admin import run_admin  # noqa: PLC0415
+
+    return run_admin(settings, args.words, sys.stdout)
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

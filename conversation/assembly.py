@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversation.admin import build_administration
 from conversation.classifier import NearestExamplesClassifier
 from conversation.engine import Engine, EngineLimits
 from conversation.llm import LLM, make_llm
@@ -31,9 +32,10 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         OrderStore(database),
         WebhookPolicy(webhook, first_retry_s=settings.order_webhook_retry_s) if webhook else None,
     )
+    order = OrderSkill(menu_path=settings.order_menu, sink=order_sink)
     skills: dict[str, Skill] = {
         "chat": ChatSkill(settings.persona, settings.max_reply_tokens),
-        "order": OrderSkill(menu_path=settings.order_menu, sink=order_sink),
+        "order": order,
         "translate": TranslateSkill(
             tuple(settings.detect_languages or DEFAULT_LANGUAGES), tuple(settings.team_languages)
         ),
@@ -47,4 +49,11 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         max_attempts=settings.max_attempts,
     )
     classifier = NearestExamplesClassifier(skills, llm) if settings.intent_classifier else None
-    return Engine(Ledger(database), llm, Router(skills, classifier=classifier), limits)
+    admin = build_administration(database, settings, order)
+    router = Router(
+        skills | admin.skills,
+        classifier=classifier,
+        policy=admin.policy,
+        commands_only=admin.commands_only,
+    )
+    return Engine(Ledger(database), llm, router, limits)

@@ -250,7 +250,7 @@ class Engine:
         message = pending.message
         started = time.perf_counter()
         try:
-            route = await self.router.route(message.text, context.state.active_skill)
+            route = await self.router.route(message, context.state.active_skill)
         except UnknownCommand as unknown:
             return Outcome([Reply(str(unknown), notice=True)])
         sink = self._sinks.get(message.platform)

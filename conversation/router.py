@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from conversation.types import Message
 from skills.base import Skill
 
-Tier = Literal["command", "dialogue", "classifier", "fallback"]
+Tier = Literal["paused", "command", "dialogue", "channel", "classifier", "fallback"]
 _COMMAND = re.compile(r"^/(?P<name>[a-z][a-z0-9_-]*)(?:\s+(?P<rest>.*))?$", re.DOTALL | re.IGNORECASE)
 
 
@@ -18,6 +19,18 @@ class IntentClassifier(Protocol):
 
     async def classify(self, text: str) -> str | None:
         """The name of a skill, or None."""
+        ...
+
+
+class RoutingPolicy(Protocol):
+    """Run-time switches admins flip: a pause (maintenance) and per-channel modes."""
+
+    async def pause(self, message: Message, command: str | None) -> Skill | None:
+        """The skill answering instead of the usual route (a maintenance notice), or None."""
+        ...
+
+    async def channel_skill(self, message: Message) -> str | None:
+        """The skill a channel's mode sends free text to (translator mode), or None."""
         ...
 
 
@@ -43,32 +56,48 @@ class UnknownCommand(Exception):
 
 
 class Router:
-    """Picks a skill for each message in the three tiers of DESIGN.md."""
+    """Picks a skill for each message in the tiers of DESIGN.md.
+
+    A pause (maintenance) comes first, then an explicit command, an open dialogue, the channel's
+    mode, the intent classifier, and the fallback. Skills in ``commands_only`` (admin, privacy)
+    are reached by their command alone, never by a guess.
+    """
 
     def __init__(
         self,
         skills: Mapping[str, Skill],
         fallback: str = "chat",
         classifier: IntentClassifier | None = None,
+        policy: RoutingPolicy | None = None,
+        commands_only: frozenset[str] = frozenset(),
     ) -> None:
-        if fallback not in skills:
+        if fallback not in skills or fallback in commands_only:
             raise ValueError(f"fallback skill {fallback!r} is not among the skills")
         self.skills = dict(skills)
         self.fallback = fallback
         self.classifier = classifier
+        self.policy = policy
+        self.commands_only = commands_only
 
-    async def route(self, text: str, active_skill: str | None) -> Route:
-        """Route ``text``; ``active_skill`` is the skill holding an open dialogue, if any."""
+    async def route(self, message: Message, active_skill: str | None) -> Route:
+        """Route ``message``; ``active_skill`` is the skill holding an open dialogue, if any."""
+        text = message.text
         command = _COMMAND.match(text.strip())
-        if command is not None:
-            name = command.group("name").lower()
+        name = None if command is None else command.group("name").lower()
+        if self.policy is not None and (paused := await self.policy.pause(message, name)) is not None:
+            return Route(paused, text, "paused")
+        if command is not None and name is not None:
             if name not in self.skills:
                 raise UnknownCommand(name, sorted(self.skills))
             return Route(self.skills[name], (command.group("rest") or "").strip(), "command")
-        if active_skill in self.skills:
+        if active_skill in self.skills and active_skill not in self.commands_only:
             return Route(self.skills[active_skill], text, "dialogue")
+        if self.policy is not None:
+            mode_skill = await self.policy.channel_skill(message)
+            if mode_skill in self.skills and mode_skill not in self.commands_only:
+                return Route(self.skills[mode_skill], text, "channel")
         if self.classifier is not None:
             guess = await self.classifier.classify(text)
-            if guess in self.skills:
+            if guess in self.skills and guess not in self.commands_only:
                 return Route(self.skills[guess], text, "classifier")
         return Route(self.skills[self.fallback], text, "fallback")

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, StringConstraints, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
 from conversation.errors import ConfigError
+
+_USER_REF = r"^[a-z][a-z0-9_-]*:\S+$"
 
 DEFAULT_PERSONA = (
     "You are chatwright, a friendly and concise assistant in a team chat. Answer helpfully and briefly."
@@ -80,6 +83,19 @@ class Settings(BaseSettings):
     """Bot token; Discord is enabled when this is set."""
     discord_bot_channels: list[str] = Field(default_factory=list)
     """Guild channel ids where the bot answers every message, not only mentions."""
+    # -- admin: roles given by configuration --
+    admins: Annotated[list[Annotated[str, StringConstraints(pattern=_USER_REF)]], NoDecode] = Field(
+        default_factory=list
+    )
+    """Admins as platform:user, e.g. "slack:U123,discord:456,web:alice"; /admin roles grants more."""
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """CHATWRIGHT_ADMINS is a comma-separated list; the TOML file gives a list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(

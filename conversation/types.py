@@ -76,10 +76,13 @@ class Reply:
     data: dict[str, Any] | None = None
     notice: bool = False
     """True for system notices (backend down, bad input) rather than answers."""
+    ephemeral: bool = False
+    """Shown to the asking user only, where the platform can (admin and privacy commands)."""
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-serialisable form, stored in the outbox."""
-        return {"text": self.text, "skill": self.skill, "data": self.data, "notice": self.notice}
+        record = {"text": self.text, "skill": self.skill, "data": self.data, "notice": self.notice}
+        return record | {"ephemeral": True} if self.ephemeral else record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Reply:

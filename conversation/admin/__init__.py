@@ -1,0 +1,68 @@
+"""Administration: ``/admin`` verbs guarded by roles checked in code, the audit log, privacy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from conversation.admin.base import AdminError, AdminServices
+from conversation.admin.policy import MAINTENANCE_NOTICE, AdminPolicy
+from conversation.admin.privacy import PrivacySkill
+from conversation.admin.roles import LOCAL_PLATFORM, Role, Roles, parse_user_ref
+from conversation.admin.skill import VERBS, AdminSkill
+from conversation.settings import Settings
+from skills.base import Skill
+from skills.order import OrderSkill
+from storage.admin_store import AdminStore
+
+__all__ = [
+    "LOCAL_PLATFORM",
+    "MAINTENANCE_NOTICE",
+    "VERBS",
+    "AdminError",
+    "AdminPolicy",
+    "AdminSkill",
+    "Administration",
+    "PrivacySkill",
+    "Role",
+    "Roles",
+    "build_administration",
+    "parse_user_ref",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Administration:
+    """The command-only skills (``admin``, ``optout``, ``optin``) and the routing policy they steer."""
+
+    skills: dict[str, Skill]
+    policy: AdminPolicy
+
+    @property
+    def commands_only(self) -> frozenset[str]:
+        """Skills the router must reach by command alone."""
+        return frozenset(self.skills)
+
+
+def build_administration(database: sa.Engine, settings: Settings, order: OrderSkill | None) -> Administration:
+    """Wire the admin skill, the privacy skills and the policy to ``database`` and ``settings``."""
+    store = AdminStore(database)
+    roles = Roles(store, settings.admins)
+    policy = AdminPolicy(store, roles)
+    services = AdminServices(
+        database=database,
+        store=store,
+        roles=roles,
+        policy=policy,
+        served_model=settings.model,
+        export_dir=settings.data_dir / "exports",
+        order=order,
+        menu_path=settings.order_menu,
+    )
+    skills: dict[str, Skill] = {
+        "admin": AdminSkill(services),
+        "optout": PrivacySkill(store, opt_out=True),
+        "optin": PrivacySkill(store, opt_out=False),
+    }
+    return Administration(skills, policy)
