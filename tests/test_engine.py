@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +13,14 @@ from conversation import BadInput, Engine, EngineLimits, Message
 from conversation.llm import FakeLLM
 from storage.tables import inbox, outbox, transcripts, turns
 from tests.fakes.collecting import CollectingSink
-from tests.fakes.engines import make_engine, message
+from tests.fakes.engines import DATABASES, database_url_for, make_engine, message
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    with database_url_for(request.param, tmp_path) as url:
+        yield url
 
 
 async def test_a_message_gets_one_reply_and_every_record(engine: Engine, sink: CollectingSink) -> None:

@@ -1,8 +1,16 @@
-"""Engines on a real SQLite file with a FakeLLM, as most engine tests want them."""
+"""Engines on a real database (a SQLite file, or a schema on the test PostgreSQL) with a FakeLLM."""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from conversation import Engine, EngineLimits, Message
 from conversation.llm import LLM, FakeLLM
@@ -42,3 +50,58 @@ def message(
         channel=channel,
         thread=thread,
     )
+
+
+POSTGRES_URL_VARIABLE = "CHATWRIGHT_TEST_POSTGRES_URL"
+"""Names the PostgreSQL server the tests use; unset, they try the one ``.ci/start-postgres`` sets up."""
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://chatwright:chatwright@127.0.0.1:5432/chatwright_test"
+
+DATABASES = ("sqlite", "postgresql")
+"""What the engine suite runs on: ``pytest.mark.parametrize`` over these with ``database_url_for``."""
+
+
+def postgres_server_url() -> str:
+    """The test PostgreSQL URL; skips the test (fails it when ``CI=true``) when it is unreachable."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE) or DEFAULT_POSTGRES_URL
+    try:
+        probe = sa.create_engine(url, poolclass=NullPool)
+        with probe.connect():
+            pass
+        probe.dispose()
+    except sa.exc.OperationalError as error:
+        shown = sa.make_url(url).render_as_string()
+        problem = (
+            f"no PostgreSQL for the tests at {shown} ({error.orig}); run `.ci/start-postgres` as root "
+            f"or set {POSTGRES_URL_VARIABLE}"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true needs PostgreSQL: {problem}", pytrace=False)
+        pytest.skip(problem)
+    return url
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL for a fresh, empty schema on the test PostgreSQL server, dropped afterwards."""
+    server = postgres_server_url()
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(server, poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+    url = sa.make_url(server).update_query_dict({"options": f"-csearch_path={name}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
+        admin.dispose()
+
+
+@contextmanager
+def database_url_for(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh database of ``kind`` (one of DATABASES): a SQLite file in ``folder`` or a PostgreSQL schema."""
+    if kind == "sqlite":
+        yield sqlite_url(folder)
+    else:
+        with postgres_schema() as url:
+            yield url
