@@ -15,8 +15,12 @@ COMMANDS = {
     "ask": "Ask about the documentation",
     "reply": "Draft a customer-service reply to a review",
     "admin": "Administration (admins only)",
+    "optout": "Keep my conversations out of model training",
+    "optin": "Allow my conversations in model training again",
 }
 """Name -> description, as users see them in Discord."""
+PRIVATE_COMMANDS = frozenset({"admin", "optout", "optin"})
+"""Commands answered ephemerally (only the user who ran them sees the answer)."""
 
 CommandReceiver = Callable[[discord.Interaction[discord.Client], str, str], Awaitable[None]]
 """Called with the interaction, the command name and its text."""
@@ -30,7 +34,12 @@ def slash_commands(receive: CommandReceiver) -> list[SlashCommand]:
 
 def _slash_command(name: str, description: str, receive: CommandReceiver) -> SlashCommand:
     @app_commands.describe(text="What to send")
-    async def run(interaction: discord.Interaction[discord.Client], text: str) -> None:
+    async def run(interaction: discord.Interaction[discord.Client], text: str = "") -> None:
         await receive(interaction, name, text)
 
     return app_commands.Command(name=name, description=description, callback=run)
+
+
+def is_private(interaction: discord.Interaction[discord.Client]) -> bool:
+    """True for a command whose answer only its user may see (it is deferred ephemerally)."""
+    return (interaction.data or {}).get("name") in PRIVATE_COMMANDS

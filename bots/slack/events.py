@@ -10,7 +10,7 @@ from typing import Any
 from conversation import Message
 
 PLATFORM = "slack"
-COMMANDS = ("order", "translate", "proofread", "ask", "reply", "admin")
+COMMANDS = ("order", "translate", "proofread", "ask", "reply", "admin", "optout", "optin")
 """The slash commands; each arrives as ``/<name> <text>`` for the engine's router."""
 
 _ANSWERED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
@@ -33,7 +33,7 @@ class Addressed(Enum):
 
 @dataclass(frozen=True, slots=True)
 class ReactionFeedback:
-    """A thumbs up (+1) or down (-1) a user put on one of the bot's messages."""
+    """A thumbs up (+1) or down (-1) a user put on one of the bot's messages, or took back (0)."""
 
     team: str
     channel: str
@@ -98,7 +98,7 @@ def message_from_command(command: Payload) -> Message:
 
 
 def feedback_from_reaction(body: Payload, bot_user_id: str | None) -> ReactionFeedback | None:
-    """A thumbs reaction on a bot message, or None for any other reaction."""
+    """A thumbs reaction added to (or removed from, score 0) a bot message; None for any other."""
     event: Payload = body["event"]
     item: Payload = event.get("item", {})
     score = _THUMBS.get(event.get("reaction", "").split("::")[0])
@@ -109,7 +109,7 @@ def feedback_from_reaction(body: Payload, bot_user_id: str | None) -> ReactionFe
         channel=item.get("channel", ""),
         message_ts=item.get("ts", ""),
         user=event.get("user", ""),
-        score=score,
+        score=0 if event.get("type") == "reaction_removed" else score,
     )
 
 

@@ -59,7 +59,7 @@ class AdminBot:
 async def admin_bot(data_dir: Path, **overrides: Any) -> AsyncIterator[AdminBot]:
     """A started, fully assembled engine in ``data_dir``; ``test`` replies go to one sink."""
     settings = load_settings(
-        data_dir=data_dir, intent_classifier=False, admins=[f"test:{ADMIN}"], **overrides
+        **{"data_dir": data_dir, "intent_classifier": False, "admins": [f"test:{ADMIN}"], **overrides}
     )
     llm = FakeLLM()
     engine = build_engine(settings, llm)
