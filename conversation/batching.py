@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from storage import Completion, Ledger, NewEvent, SentReply
+from storage import Completion, Grant, Ledger, NewEvent, ScopeLeases, SentReply, Written
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ SENT_LINGER_S = 0.005
 """How long sent-marks may wait for other work to share their transaction. A mark lost in
 a crash only means that reply is delivered again after the restart, so keep this short."""
 
-_ACCEPT, _COMPLETE, _SENT, _FLUSH, _STOP = range(5)
+_ACCEPT, _COMPLETE, _SENT, _ACQUIRE, _RELEASE, _FLUSH, _STOP = range(7)
 _Item = tuple[int, Any, "asyncio.Future[Any] | None"]
 """What callers queue: (kind, payload, the future to resolve or None)."""
 _Outcome = tuple["asyncio.Future[Any]", Any]
@@ -33,8 +33,10 @@ class _Cycle:
     events: list[NewEvent] = field(default_factory=list)
     event_futures: list[asyncio.Future[int | None]] = field(default_factory=list)
     completions: list[Completion] = field(default_factory=list)
-    completion_futures: list[asyncio.Future[None]] = field(default_factory=list)
+    completion_futures: list[asyncio.Future[bool]] = field(default_factory=list)
     sent: list[SentReply] = field(default_factory=list)
+    leases: list[tuple[int, str, asyncio.Future[Grant] | None]] = field(default_factory=list)
+    """Acquires and releases of scope leases, in the order they were asked for."""
     flushes: list[asyncio.Future[None]] = field(default_factory=list)
 
     def add(self, kind: int, payload: Any, future: Any) -> None:
@@ -47,6 +49,8 @@ class _Cycle:
             self.completion_futures.append(future)
         elif kind == _SENT:
             self.sent.append(payload)
+        elif kind in (_ACQUIRE, _RELEASE):
+            self.leases.append((kind, payload, future))
         else:
             self.flushes.append(future)
 
@@ -54,16 +58,21 @@ class _Cycle:
         """How many items the cycle writes."""
         return len(self.events) + len(self.completions) + len(self.sent)
 
-    def outcomes(self, accepted: dict[str, int], error: Exception | None = None) -> list[_Outcome]:
-        """Each waiting future with its result (an inbox id, or None) or with ``error``.
+    def outcomes(self, written: Written, error: Exception | None = None) -> list[_Outcome]:
+        """Each waiting future with its result, or with ``error``.
 
-        Of several submissions of one event id, the first gets the inbox id.
+        An event gets its inbox id (None if seen before; of several submissions of one event
+        id, the first gets it); a completion gets whether it was stored.
         """
+        accepted = dict(written.accepted)
         results: list[_Outcome] = [
             (future, error or accepted.pop(event.event_id, None))
             for event, future in zip(self.events, self.event_futures, strict=True)
         ]
-        results += [(future, error) for future in self.completion_futures]
+        results += [
+            (future, error or completion.inbox_id in written.stored)
+            for completion, future in zip(self.completions, self.completion_futures, strict=True)
+        ]
         results += [(future, None) for future in self.flushes]
         return results
 
@@ -80,8 +89,11 @@ class LedgerWriter:
     retried alone so one bad item cannot fail its neighbours.
     """
 
-    def __init__(self, ledger: Ledger, max_batch: int = 2000, hand_over_at: int = 100) -> None:
+    def __init__(
+        self, ledger: Ledger, leases: ScopeLeases, max_batch: int = 2000, hand_over_at: int = 100
+    ) -> None:
         self._ledger = ledger
+        self._leases = leases
         self._max_batch = max_batch
         self._hand_over_at = hand_over_at
         self._staged: list[_Item] = []
@@ -98,11 +110,24 @@ class LedgerWriter:
         self._stage((_ACCEPT, event, future))
         return future
 
-    def complete(self, completion: Completion) -> asyncio.Future[None]:
-        """Queue ``completion``; the future resolves once it is committed."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    def complete(self, completion: Completion) -> asyncio.Future[bool]:
+        """Queue ``completion``; the future says, once committed, whether it was stored.
+
+        See ``Written.stored`` for why it may not be.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._stage((_COMPLETE, completion, future))
         return future
+
+    def acquire(self, scope_key: str) -> asyncio.Future[Grant]:
+        """Ask for the lease on ``scope_key`` (after everything queued before is committed)."""
+        future: asyncio.Future[Grant] = asyncio.get_running_loop().create_future()
+        self._stage((_ACQUIRE, scope_key, future))
+        return future
+
+    def release(self, scope_key: str) -> None:
+        """Give up the lease on ``scope_key`` once everything queued before (sent-marks) is committed."""
+        self._stage((_RELEASE, scope_key, None), urgent=False)
 
     def mark_sent(self, sent: SentReply) -> None:
         """Queue the mark that a reply was delivered (with its platform id); written soon, not awaited."""
@@ -166,14 +191,14 @@ class LedgerWriter:
                     stopping = True
                     break
                 cycle.add(*item)
-            _resolve(self._write(cycle))
+            _resolve(self._write(cycle) + self._lease(cycle.leases))
             if stopping:
                 self._ledger.close()
                 return
 
     def _write(self, cycle: _Cycle) -> list[_Outcome]:
         if not cycle.size():
-            return cycle.outcomes({})
+            return cycle.outcomes(NOTHING_WRITTEN)
         try:
             return cycle.outcomes(self._ledger.write(cycle.events, cycle.completions, cycle.sent))
         except Exception as error:  # noqa: BLE001 - isolated below, or handed to the waiter
@@ -182,7 +207,37 @@ class LedgerWriter:
                 return [outcome for single in _split(cycle) for outcome in self._write(single)]
             if cycle.sent:
                 log.warning("could not mark reply %s as sent (%s); it may be sent again", cycle.sent, error)
-            return cycle.outcomes({}, error)
+            return cycle.outcomes(NOTHING_WRITTEN, error)
+
+    def _lease(self, requests: list[tuple[int, str, asyncio.Future[Grant] | None]]) -> list[_Outcome]:
+        """Run runs of acquires and releases in order, each run in one transaction.
+
+        A failed acquire answers "not held": the scope's messages stay pending for a later sweep.
+        """
+        outcomes: list[_Outcome] = []
+        start = 0
+        while start < len(requests):
+            kind = requests[start][0]
+            end = start
+            while end < len(requests) and requests[end][0] == kind:
+                end += 1
+            run = requests[start:end]
+            keys = [key for _, key, _ in run]
+            try:
+                if kind == _RELEASE:
+                    self._leases.release(keys)
+                else:
+                    grants = self._leases.acquire(keys)
+                    outcomes += [(future, grants[key]) for _, key, future in run if future is not None]
+            except Exception as error:  # noqa: BLE001 - the next sweep tries again
+                log.warning("scope leases: %d %s failed (%s)", len(keys), _LEASE_VERBS[kind], error)
+                outcomes += [(future, Grant(False, 0.0)) for _, _, future in run if future is not None]
+            start = end
+        return outcomes
+
+
+NOTHING_WRITTEN = Written({}, set())
+_LEASE_VERBS = {_ACQUIRE: "acquires", _RELEASE: "releases"}
 
 
 def _split(cycle: _Cycle) -> list[_Cycle]:

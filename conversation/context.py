@@ -75,6 +75,10 @@ class ContextCache:
             self._contexts.move_to_end(scope_key)
         return context
 
+    def forget(self, scope_key: str) -> None:
+        """Drop the cached context of ``scope_key`` (another process may have changed it)."""
+        self._contexts.pop(scope_key, None)
+
 
 def as_turns(rows: Sequence[tuple[str, str]]) -> list[ChatMessage]:
     """Stored (role, text) rows as chat messages."""

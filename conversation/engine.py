@@ -9,25 +9,24 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
 
 from conversation.batching import LedgerWriter
 from conversation.context import ContextCache, ScopeContext, as_turns
 from conversation.delivery import ReplySink
 from conversation.errors import BackendUnavailable, BadInput
 from conversation.llm.base import LLM, ChatMessage
+from conversation.outcome import Outcome, PendingMessage, deferral
 from conversation.router import Router, UnknownCommand
 from conversation.types import Message, Reply, Scope
 from skills.base import SkillRequest
 from storage import (
-    Completion,
     Ledger,
     NewEvent,
     OutboxKey,
+    ScopeLeases,
     ScopeStateRecord,
     SentReply,
     TranscriptRecord,
-    UnsentReply,
     record_feedback,
 )
 
@@ -44,42 +43,11 @@ class EngineLimits:
     max_message_chars: int = 20_000
     retry_after_s: float = 30.0
     max_attempts: int = 5
-
-
-class PendingMessage(NamedTuple):
-    """An accepted message waiting for (another) attempt."""
-
-    inbox_id: int
-    message: Message
-    attempts: int
-
-
-class Outcome(NamedTuple):
-    """What one attempt at a message produced; stored atomically, then delivered."""
-
-    replies: Sequence[Reply]
-    turns: Sequence[ChatMessage] = ()
-    transcript: TranscriptRecord | None = None
-    new_state: ScopeStateRecord | None = None
-    retry_at: float | None = None
-    failed: bool = False
-
-    def completion_of(self, pending: PendingMessage) -> Completion:
-        """The storage record of this outcome."""
-        message = pending.message
-        return Completion(
-            pending.inbox_id,
-            pending.attempts,
-            message.platform,
-            message.scope.key,
-            message.user,
-            [reply.to_record() for reply in self.replies],
-            self.turns,
-            self.transcript,
-            self.new_state,
-            self.retry_at,
-            self.failed,
-        )
+    lease_s: float = 10.0
+    """How long a scope stays with a process that stopped renewing its lease (it died)."""
+    poll_s: float = 0.25
+    """How often to look for work: retries that are due, messages another process accepted for
+    a scope held here, scopes left by a dead process."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +65,11 @@ class Engine:
     acknowledge the platform right after it. Processing and delivery happen in the
     background; the replies of one message are written in the same transaction that
     marks it done, and each is marked sent once its platform accepted it.
+
+    Several engines (processes) may share one database: a scope is worked on by the one
+    holding its lease (``storage.leases``), which also takes the scope's messages accepted by
+    the others; a dead process's scopes, messages and unsent replies go to another after its
+    leases expire.
     """
 
     def __init__(self, ledger: Ledger, llm: LLM, router: Router, limits: EngineLimits) -> None:
@@ -104,14 +77,21 @@ class Engine:
         self.llm = llm
         self.router = router
         self.limits = limits
-        self._writer = LedgerWriter(ledger)
+        self.leases = ScopeLeases(ledger.engine, limits.lease_s, ledger.holder)
+        self._writer = LedgerWriter(ledger, self.leases)
         self._contexts = ContextCache(ledger)
         self._sinks: dict[str, ReplySink] = {}
         self._scope_queues: dict[str, deque[PendingMessage]] = {}
         self._workers: set[asyncio.Task[None]] = set()
-        self._redeliveries: set[asyncio.Task[None]] = set()
+        self._held: dict[str, float] = {}
+        """Scopes whose lease we hold -> when (monotonic) work on them last ended."""
+        self._elsewhere: dict[str, float] = {}
+        """Scopes another process holds -> when (wall clock) its lease ends, unless renewed."""
+        self._known: set[int] = set()
+        """Inbox ids queued here, or finished since the last sweep began: not to dispatch again."""
+        self._finished: list[int] = []
+        self._maintenance: asyncio.Task[None] | None = None
         self._closing = False
-        self._retries: set[asyncio.TimerHandle] = set()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -161,69 +141,136 @@ class Engine:
         return as_turns(snapshot.turns)
 
     async def start(self) -> None:
-        """Process messages left unfinished by a previous run and deliver the replies it left unsent.
+        """Take over what previous runs left: unfinished messages and unsent replies.
 
-        The unsent replies are read before any new work starts and delivered in the background,
-        so a platform that connects after the engine started (Discord logs in later) still gets them.
+        Scopes of processes on this machine that died are taken at once, those of others once
+        their leases expire; the same sweep then runs every ``poll_s`` seconds.
         """
-        for platform, sink in self._sinks.items():
-            unsent = await asyncio.to_thread(self.ledger.unsent, platform)
-            if unsent:
-                redelivery = asyncio.create_task(self._redeliver(sink, unsent))
-                self._redeliveries.add(redelivery)
-                redelivery.add_done_callback(self._redeliveries.discard)
-        for row in await asyncio.to_thread(self.ledger.pending, time.time()):
-            self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
+        await asyncio.to_thread(self.leases.release_dead_holders)
+        await self._sweep()
+        self._maintenance = asyncio.create_task(self._maintain())
 
     async def join(self) -> None:
         """Wait until every dispatched message is answered (scheduled retries excepted)."""
-        await asyncio.gather(*self._redeliveries)
         await self._idle.wait()
         await self._writer.flush()
-
-    async def _redeliver(self, sink: ReplySink, unsent: Sequence[UnsentReply]) -> None:
-        for item in unsent:
-            message, reply = Message.from_record(item.message), Reply.from_record(item.reply)
-            await self._deliver(sink, message, [reply], item.key)
 
     async def aclose(self) -> None:
         """Finish the message each scope is working on and stop; what is queued stays pending.
 
-        Messages accepted from now on are committed but not processed: the next start replays
-        them, so a shutdown takes one model call per busy scope, not the whole backlog.
+        Messages accepted from now on are committed but not processed. Every lease is given
+        up, so the next start, or another process, takes the rest at once.
         """
         self._closing = True
-        for handle in self._retries:
-            handle.cancel()
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            await asyncio.gather(self._maintenance, return_exceptions=True)
         await self.join()
         await self._writer.aclose()
+        self._held.clear()
+        await asyncio.to_thread(self.leases.release_all)
+
+    # -- finding work -----------------------------------------------------------------
+
+    async def _maintain(self) -> None:
+        """Sweep every ``poll_s``; renew our leases and give up idle ones every third of a lease."""
+        renew_every = self.limits.lease_s / 3
+        renew_at = time.monotonic() + renew_every
+        while True:
+            await asyncio.sleep(self.limits.poll_s)
+            try:
+                await self._sweep()
+                if time.monotonic() >= renew_at:
+                    renew_at = time.monotonic() + renew_every
+                    await self._renew()
+            except Exception as error:  # noqa: BLE001 - the database may be back next round
+                log.warning("looking for work failed (%s); trying again in %.2f s", error, self.limits.poll_s)
+
+    async def _sweep(self) -> None:
+        """Dispatch pending rows due now in scopes we hold or nobody holds; redeliver orphans."""
+        self._known.difference_update(self._finished)
+        self._finished.clear()
+        backlog = await asyncio.to_thread(self.leases.backlog, tuple(self._sinks))
+        fresh = [row_id for row_id, _ in backlog.pending if row_id not in self._known]
+        for _, scope_key in backlog.pending:
+            self._elsewhere.pop(scope_key, None)
+        for row in await asyncio.to_thread(self.ledger.rows, fresh) if fresh else ():
+            self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
+        for scope_key in backlog.unsent_scopes:
+            if scope_key not in self._scope_queues and not self._closing:
+                self._elsewhere.pop(scope_key, None)
+                self._start_worker(scope_key)
+
+    async def _renew(self) -> None:
+        """Extend our leases, forget scopes we lost, give up scopes idle for half a lease."""
+        kept = await asyncio.to_thread(self.leases.renew)
+        idle_since = time.monotonic() - self.limits.lease_s / 2
+        for scope_key, last_busy in list(self._held.items()):
+            if scope_key not in kept:
+                log.warning("lost the lease on scope %s; another process has it now", scope_key)
+                del self._held[scope_key]
+            elif scope_key not in self._scope_queues and last_busy < idle_since:
+                del self._held[scope_key]
+                self._writer.release(scope_key)
 
     # -- processing -------------------------------------------------------------------
 
     def _dispatch(self, pending: PendingMessage) -> None:
-        if self._closing:
+        if self._closing or pending.inbox_id in self._known:
             return
         scope_key = pending.message.scope.key
         queue = self._scope_queues.get(scope_key)
-        if queue is not None:
-            queue.append(pending)
-            return
-        self._scope_queues[scope_key] = deque([pending])
+        if queue is None:
+            if scope_key not in self._held and self._elsewhere.get(scope_key, 0.0) > time.time():
+                return  # the process holding the scope takes it (its next sweep)
+            queue = self._start_worker(scope_key)
+        self._known.add(pending.inbox_id)
+        position = len(queue)
+        while position > 1 and queue[position - 1].inbox_id > pending.inbox_id:
+            position -= 1  # oldest first, behind the message being worked on
+        queue.insert(position, pending)
+
+    def _start_worker(self, scope_key: str) -> deque[PendingMessage]:
+        queue: deque[PendingMessage] = deque()
+        self._scope_queues[scope_key] = queue
         self._idle.clear()
         worker = asyncio.create_task(self._work_through(scope_key))
         self._workers.add(worker)
         worker.add_done_callback(self._workers.discard)
+        return queue
 
     async def _work_through(self, scope_key: str) -> None:
         queue = self._scope_queues[scope_key]
         try:
+            if scope_key not in self._held and not await self._take(scope_key):
+                self._finished += [pending.inbox_id for pending in queue]
+                return
             while queue and not self._closing:
                 await self._process(queue[0])
-                queue.popleft()
+                self._finished.append(queue.popleft().inbox_id)
         finally:
             del self._scope_queues[scope_key]
+            if scope_key in self._held:
+                self._held[scope_key] = time.monotonic()
             if not self._scope_queues:
                 self._idle.set()
+
+    async def _take(self, scope_key: str) -> bool:
+        """Acquire the scope's lease; on success reload its context and deliver its unsent replies.
+
+        Another process may have added turns since we last held it, or died leaving replies unsent.
+        """
+        grant = await self._writer.acquire(scope_key)
+        if not grant.held:
+            self._elsewhere[scope_key] = grant.until
+            return False
+        self._held[scope_key] = time.monotonic()
+        self._contexts.forget(scope_key)
+        unsent = await asyncio.to_thread(self.ledger.unsent, scope_key, tuple(self._sinks))
+        for item in unsent:
+            message, reply = Message.from_record(item.message), Reply.from_record(item.reply)
+            await self._deliver(self._sinks[message.platform], message, [reply], item.key)
+        return True
 
     async def _process(self, pending: PendingMessage) -> None:
         message = pending.message
@@ -231,14 +278,17 @@ class Engine:
         try:
             outcome = await self._answer(pending, context)
         except BackendUnavailable as error:
-            outcome = self._defer(pending, error)
+            outcome = deferral(
+                pending, error, self.llm.name, self.limits.max_attempts, self.limits.retry_after_s
+            )
         except Exception:
             log.exception("answering inbox row %d failed", pending.inbox_id)
             outcome = Outcome([Reply(SORRY, notice=True)], failed=True)
-        await self._writer.complete(outcome.completion_of(pending))
+        if not await self._writer.complete(outcome.completion_of(pending)):
+            log.info("inbox row %d was answered elsewhere; dropping this answer", pending.inbox_id)
+            self._contexts.forget(message.scope.key)
+            return
         context.record(outcome.turns, outcome.new_state)
-        if outcome.retry_at is not None:
-            self._schedule_retry(PendingMessage(pending.inbox_id, pending.message, pending.attempts + 1))
         sink = self._sinks.get(message.platform)
         if sink is not None:
             await self._deliver(
@@ -285,42 +335,6 @@ class Engine:
             transcript=transcript,
             new_state=new_state,
         )
-
-    def _defer(self, pending: PendingMessage, error: BackendUnavailable) -> Outcome:
-        attempts = pending.attempts + 1
-        transcript = TranscriptRecord(
-            skill="",
-            intent="",
-            model=self.llm.name,
-            prompt="",
-            output=str(error),
-            latency_ms=0.0,
-            outcome="backend_error",
-        )
-        if attempts >= self.limits.max_attempts:
-            text = (
-                f"Sorry, the language model is still unavailable ({error}); "
-                f"I gave up on this message after {attempts} attempts."
-            )
-            return Outcome([Reply(text, notice=True)], transcript=transcript, failed=True)
-        notice = Reply(
-            f"The language model is unavailable right now ({error}). Your message is saved "
-            "and will be answered as soon as it is back.",
-            notice=True,
-        )
-        return Outcome(
-            [] if pending.attempts else [notice],
-            transcript=transcript,
-            retry_at=time.time() + self.limits.retry_after_s,
-        )
-
-    def _schedule_retry(self, pending: PendingMessage) -> None:
-        def fire() -> None:
-            self._retries.discard(handle)
-            self._dispatch(pending)
-
-        handle = asyncio.get_running_loop().call_later(self.limits.retry_after_s, fire)
-        self._retries.add(handle)
 
     async def _deliver(
         self, sink: ReplySink, message: Message, replies: Sequence[Reply], first: OutboxKey

@@ -2,6 +2,7 @@
 
 from storage.database import create_database_engine, upgrade_schema
 from storage.feedback import record_feedback
+from storage.leases import Backlog, Grant, ScopeLeases
 from storage.ledger import (
     Completion,
     Ledger,
@@ -13,19 +14,24 @@ from storage.ledger import (
     SentReply,
     TranscriptRecord,
     UnsentReply,
+    Written,
 )
 
 __all__ = [
+    "Backlog",
     "Completion",
+    "Grant",
     "Ledger",
     "NewEvent",
     "OutboxKey",
     "PendingRow",
+    "ScopeLeases",
     "ScopeSnapshot",
     "ScopeStateRecord",
     "SentReply",
     "TranscriptRecord",
     "UnsentReply",
+    "Written",
     "create_database_engine",
     "record_feedback",
     "upgrade_schema",

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.pool import PoolProxiedConnection
 
+from storage.leases import new_holder
 from storage.statements import LedgerStatements
 from storage.tables import inbox, outbox, scope_state, turns
 
@@ -122,15 +123,26 @@ class ScopeSnapshot:
     state: ScopeStateRecord
 
 
+class Written(NamedTuple):
+    """What ``Ledger.write`` stored: the new events' inbox ids, and the completions it kept."""
+
+    accepted: dict[str, int]
+    stored: set[int]
+    """Inbox ids whose completion was stored; the others were settled already, or their scope's
+    lease is no longer ``holder``'s (see ``statements._STILL_OURS``)."""
+
+
 class Ledger:
     """Batched writes and the engine's reads over one SQLAlchemy engine (SQLite or PostgreSQL).
 
     ``write`` is meant for one writer thread at a time (the engine has one); a lock keeps
-    other callers correct but waiting.
+    other callers correct but waiting. ``holder`` names this process in scope leases: a
+    completion is stored only while its scope's lease is this holder's.
     """
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, holder: str | None = None) -> None:
         self.engine = engine
+        self.holder = holder or new_holder()
         self._sql = LedgerStatements(engine.dialect, TranscriptRecord._fields)
         self._writing = threading.Lock()
         self._connection: PoolProxiedConnection | None = None
@@ -146,11 +158,12 @@ class Ledger:
         events: Sequence[NewEvent] = (),
         completions: Sequence[Completion] = (),
         sent: Sequence[SentReply] = (),
-    ) -> dict[str, int]:
+    ) -> Written:
         """In one transaction: accept events, store completions, mark replies as delivered.
 
-        Returns ``event_id -> inbox id`` for the events not seen before; a repeated event
-        id, whether already stored or earlier in ``events``, gets no entry.
+        Returns ``event_id -> inbox id`` for the events not seen before (a repeated event id,
+        whether already stored or earlier in ``events``, gets no entry) and the inbox ids of
+        the completions stored.
         """
         now = time.time()
         with self._writing:
@@ -160,8 +173,7 @@ class Ledger:
                 if self._begin:
                     cursor.execute(self._begin)
                 accepted = self._accept(cursor, events, now) if events else {}
-                if completions:
-                    self._store(cursor, completions, now)
+                stored = self._store(cursor, completions, now) if completions else set()
                 if sent:
                     self._mark_sent(cursor, sent, now)
                 connection.commit()
@@ -173,7 +185,7 @@ class Ledger:
                 raise
             if self._checkpointer is not None:
                 self._checkpointer.wrote()
-        return accepted
+        return Written(accepted, stored)
 
     def close(self) -> None:
         """Release the connection kept for writing and stop checkpointing."""
@@ -199,15 +211,27 @@ class Ledger:
         ]
         return {event_id: inbox_id for inbox_id, event_id in self._sql.insert_events.run(cursor, rows)}
 
-    def _store(self, cursor: DBAPICursor, completions: Sequence[Completion], now: float) -> None:
+    def _store(self, cursor: DBAPICursor, completions: Sequence[Completion], now: float) -> set[int]:
+        """Settle the inbox rows first; store the rest of only the completions that settled."""
+        settled: dict[str, list[tuple[int]]] = {"done": [], "failed": []}
+        stored: set[int] = set()
+        for c in completions:
+            if c.failed or c.retry_at is None:
+                settled["failed" if c.failed else "done"].append((c.inbox_id,))
+            elif self._sql.postpone_event.run(cursor, (c.retry_at, c.inbox_id, self.holder)):
+                stored.add(c.inbox_id)
+        for status, ids in settled.items():
+            stored.update(
+                row[0] for row in self._sql.settle_events.run(cursor, ids, (status, now, self.holder))
+            )
         turn_rows: list[tuple[Any, ...]] = []
         transcript_rows: list[tuple[Any, ...]] = []
         reply_rows: list[tuple[Any, ...]] = []
         state_rows: list[tuple[Any, ...]] = []
-        settled: dict[str, list[tuple[int]]] = {"done": [], "failed": []}
-        postponed_rows: list[tuple[float, int]] = []
         for c in completions:
             inbox_id, scope_key = c.inbox_id, c.scope_key
+            if inbox_id not in stored:
+                continue
             turn_rows += [(scope_key, inbox_id, role, text, now) for role, text in c.turns]
             reply_rows += [
                 (inbox_id, c.attempt, seq, c.platform, scope_key, json.dumps(reply), now)
@@ -218,17 +242,11 @@ class Ledger:
             if c.new_state is not None:
                 state = c.new_state
                 state_rows.append((scope_key, state.active_skill, json.dumps(state.state), now))
-            if c.failed or c.retry_at is None:
-                settled["failed" if c.failed else "done"].append((inbox_id,))
-            else:
-                postponed_rows.append((c.retry_at, inbox_id))
         self._sql.insert_turns.run(cursor, turn_rows)
         self._sql.insert_transcripts.run(cursor, transcript_rows)
         self._sql.insert_replies.run(cursor, reply_rows)
         self._sql.upsert_state.run_many(cursor, state_rows)
-        for status, ids in settled.items():
-            self._sql.settle_events.run(cursor, ids, (status, now))
-        self._sql.postpone_events.run_many(cursor, postponed_rows)
+        return stored
 
     def _mark_sent(self, cursor: DBAPICursor, marks: Sequence[SentReply], now: float) -> None:
         by_position: defaultdict[tuple[int, int], list[tuple[int]]] = defaultdict(list)
@@ -242,22 +260,29 @@ class Ledger:
             self._sql.mark_sent.run(cursor, ids, (now, attempt, seq))
         self._sql.mark_sent_with_ref.run_many(cursor, with_ref)
 
-    def pending(self, due_before: float) -> list[PendingRow]:
-        """Unfinished inbox rows due for (another) attempt, oldest first."""
-        query = (
-            sa.select(inbox.c.id, inbox.c.message, inbox.c.attempts)
-            .where(inbox.c.status == "pending", inbox.c.retry_at <= due_before)
-            .order_by(inbox.c.id)
-        )
+    def rows(self, inbox_ids: Sequence[int]) -> list[PendingRow]:
+        """The inbox rows ``inbox_ids`` that are still pending, oldest first."""
+        found: list[PendingRow] = []
         with self.engine.connect() as connection:
-            return [PendingRow(row.id, row.message, row.attempts) for row in connection.execute(query)]
+            for start in range(0, len(inbox_ids), 500):
+                query = (
+                    sa.select(inbox.c.id, inbox.c.message, inbox.c.attempts)
+                    .where(inbox.c.id.in_(inbox_ids[start : start + 500]), inbox.c.status == "pending")
+                    .order_by(inbox.c.id)
+                )
+                found += [PendingRow(row.id, row.message, row.attempts) for row in connection.execute(query)]
+        return found
 
-    def unsent(self, platform: str) -> list[UnsentReply]:
-        """Replies for ``platform`` that were never confirmed as delivered, oldest first."""
+    def unsent(self, scope_key: str, platforms: Sequence[str]) -> list[UnsentReply]:
+        """Replies in ``scope_key`` for ``platforms`` never confirmed as delivered, oldest first."""
         query = (
             sa.select(outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq, outbox.c.reply, inbox.c.message)
             .join(inbox, inbox.c.id == outbox.c.inbox_id)
-            .where(outbox.c.platform == platform, outbox.c.sent_at.is_(None))
+            .where(
+                outbox.c.platform.in_(platforms),
+                outbox.c.sent_at.is_(None),
+                outbox.c.scope_key == scope_key,
+            )
             .order_by(outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq)
         )
         with self.engine.connect() as connection:

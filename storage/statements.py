@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from storage.tables import inbox, outbox, scope_state, transcripts, turns
+from storage.tables import inbox, outbox, scope_leases, scope_state, transcripts, turns
 
 
 class DriverStatement:
@@ -119,6 +119,14 @@ def _ids(column: sa.Column[int], rows: RowBinds) -> sa.ColumnElement[bool]:
 
 
 _ONE_MORE_ATTEMPT = inbox.c.attempts + sa.literal_column("1")
+_STILL_OURS = (
+    inbox.c.status == sa.literal_column("'pending'"),
+    sa.exists().where(
+        scope_leases.c.scope_key == inbox.c.scope_key, scope_leases.c.holder == sa.bindparam("holder")
+    ),
+)
+"""An inbox row a completion may settle: not settled yet, and its scope's lease is ours (a process
+that lost its lease, or a second attempt at a finished row, must not store a second answer)."""
 _EVENT_COLUMNS = (
     "event_id",
     "platform",
@@ -171,14 +179,15 @@ class LedgerStatements:
         self.settle_events = ChunkedStatement(
             lambda rows: (
                 sa.update(inbox)
-                .where(_ids(inbox.c.id, rows))
+                .where(_ids(inbox.c.id, rows), *_STILL_OURS)
                 .values(
                     status=sa.bindparam("status"), done_at=sa.bindparam("done_at"), attempts=_ONE_MORE_ATTEMPT
                 )
+                .returning(inbox.c.id)
             ),
             dialect,
             ("id",),
-            ("status", "done_at"),
+            ("status", "done_at", "holder"),
         )
         self.mark_sent = ChunkedStatement(
             lambda rows: (
@@ -216,12 +225,13 @@ class LedgerStatements:
             dialect,
             _STATE_COLUMNS,
         )
-        self.postpone_events = DriverStatement(
+        self.postpone_event = DriverStatement(
             sa.update(inbox)
-            .where(inbox.c.id == sa.bindparam("row_id"))
-            .values(attempts=_ONE_MORE_ATTEMPT, retry_at=sa.bindparam("retry_at")),
+            .where(inbox.c.id == sa.bindparam("row_id"), *_STILL_OURS)
+            .values(attempts=_ONE_MORE_ATTEMPT, retry_at=sa.bindparam("retry_at"))
+            .returning(inbox.c.id),
             dialect,
-            ("retry_at", "row_id"),
+            ("retry_at", "row_id", "holder"),
         )
 
     @staticmethod

@@ -237,3 +237,15 @@ job_leases = sa.Table(
     sa.Column("last_run_key", sa.String(64)),
 )
 """Which process runs a scheduled job, until when; ``last_run_key`` makes a due run happen once."""
+
+# --- scale-out: several processes on one database -----------------------------------------------
+
+scope_leases = sa.Table(
+    "scope_leases",
+    metadata,
+    sa.Column("scope_key", sa.String(1024), primary_key=True),
+    sa.Column("holder", sa.String(255), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("ix_scope_leases_holder", "holder"),
+)
+"""Which process works on a scope, until when (renewed while it lives): one scope, one process."""

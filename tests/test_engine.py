@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,14 +11,7 @@ from conversation import BadInput, Engine, EngineLimits, Message
 from conversation.llm import FakeLLM
 from storage.tables import inbox, outbox, transcripts, turns
 from tests.fakes.collecting import CollectingSink
-from tests.fakes.engines import DATABASES, database_url_for, make_engine, message
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Every test here runs on SQLite and on PostgreSQL."""
-    with database_url_for(request.param, tmp_path) as url:
-        yield url
+from tests.fakes.engines import database_url_on_each, make_engine, message  # noqa: F401 - on both databases
 
 
 async def test_a_message_gets_one_reply_and_every_record(engine: Engine, sink: CollectingSink) -> None:
@@ -134,23 +125,30 @@ async def test_backend_down_for_good_gives_up_after_max_attempts(
 async def test_unfinished_messages_and_unsent_replies_survive_a_restart(database_url: str) -> None:
     stuck = FakeLLM()
     stuck.delay_s = 3600  # the first process "crashes" while the model is busy
-    first = make_engine(database_url, stuck)
+    first = make_engine(database_url, stuck, EngineLimits(lease_s=0.5))
     await first.start()
     await first.submit(message("one", event_id="e1", user="x"))
     await first.submit(message("two", event_id="e2", user="y"))
     await asyncio.sleep(0.1)
-    for worker in list(first._workers):  # simulate the crash: work in flight is lost
-        worker.cancel()
-    await asyncio.sleep(0)
+    await crash(first)
 
     second = make_engine(database_url)
     collected = CollectingSink()
     second.register_sink("test", collected)
     await second.start()
-    await second.join()
+    await collected.wait_for(2)  # once the dead engine's leases expired
     await second.aclose()
 
     assert sorted(m.event_id for m, _ in collected.replies) == ["e1", "e2"]
+
+
+async def crash(engine: Engine) -> None:
+    """Stop every task of ``engine`` where it is, as a killed process stops: nothing more is written."""
+    tasks = [*engine._workers, engine._maintenance]
+    for task in tasks:
+        if task is not None:
+            task.cancel()
+    await asyncio.gather(*(task for task in tasks if task is not None), return_exceptions=True)
 
 
 async def test_reply_refused_by_the_platform_is_redelivered_after_restart(database_url: str) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from conversation import Engine, Message, Reply
 from storage.tables import feedback, outbox
 from tests.fakes.collecting import CollectingSink
-from tests.fakes.engines import make_engine, message
+from tests.fakes.engines import database_url_on_each, make_engine, message  # noqa: F401 - on both databases
 
 
 class PostingSink(CollectingSink):

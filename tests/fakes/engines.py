@@ -105,3 +105,10 @@ def database_url_for(kind: str, folder: Path) -> Iterator[str]:
     else:
         with postgres_schema() as url:
             yield url
+
+
+@pytest.fixture(name="database_url", params=DATABASES)
+def database_url_on_each(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Import into a test module to run its tests on SQLite and on PostgreSQL."""
+    with database_url_for(request.param, tmp_path) as url:
+        yield url

@@ -1,0 +1,84 @@
+"""What one attempt at an accepted message produced, before it is stored and delivered."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from conversation.errors import BackendUnavailable
+from conversation.llm.base import ChatMessage
+from conversation.types import Message, Reply
+from storage import Completion, ScopeStateRecord, TranscriptRecord
+
+
+class PendingMessage(NamedTuple):
+    """An accepted message waiting for (another) attempt."""
+
+    inbox_id: int
+    message: Message
+    attempts: int
+
+
+class Outcome(NamedTuple):
+    """What one attempt at a message produced; stored atomically, then delivered."""
+
+    replies: Sequence[Reply]
+    turns: Sequence[ChatMessage] = ()
+    transcript: TranscriptRecord | None = None
+    new_state: ScopeStateRecord | None = None
+    retry_at: float | None = None
+    failed: bool = False
+
+    def completion_of(self, pending: PendingMessage) -> Completion:
+        """The storage record of this outcome."""
+        message = pending.message
+        return Completion(
+            pending.inbox_id,
+            pending.attempts,
+            message.platform,
+            message.scope.key,
+            message.user,
+            [reply.to_record() for reply in self.replies],
+            self.turns,
+            self.transcript,
+            self.new_state,
+            self.retry_at,
+            self.failed,
+        )
+
+
+def deferral(
+    pending: PendingMessage, error: BackendUnavailable, model: str, max_attempts: int, retry_after_s: float
+) -> Outcome:
+    """The outcome of an attempt the model backend failed.
+
+    Retry later (the first time with a notice to the user), or give up with a clear sentence
+    after ``max_attempts``.
+    """
+    attempts = pending.attempts + 1
+    transcript = TranscriptRecord(
+        skill="",
+        intent="",
+        model=model,
+        prompt="",
+        output=str(error),
+        latency_ms=0.0,
+        outcome="backend_error",
+    )
+    if attempts >= max_attempts:
+        text = (
+            f"Sorry, the language model is still unavailable ({error}); "
+            f"I gave up on this message after {attempts} attempts."
+        )
+        return Outcome([Reply(text, notice=True)], transcript=transcript, failed=True)
+    notice = Reply(
+        f"The language model is unavailable right now ({error}). Your message is saved "
+        "and will be answered as soon as it is back.",
+        notice=True,
+    )
+    return Outcome(
+        [] if pending.attempts else [notice],
+        transcript=transcript,
+        retry_at=time.time() + retry_after_s,
+    )

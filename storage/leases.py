@@ -1,0 +1,187 @@
+"""Scope leases: with several processes on one database, each scope is worked on by one of them.
+
+A process holds a scope's lease while it works on the scope and renews it while it lives; a
+lease that is not renewed expires, and then any process may take the scope over, with the
+messages and unsent replies left in it. Lease rows are locked in key order in every statement,
+so two processes never deadlock over them on PostgreSQL; SQLite runs one writer at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from storage.statements import insert_on_conflict
+from storage.tables import inbox, outbox, scope_leases
+
+BACKLOG_LIMIT = 5000
+"""Most pending rows one sweep returns (the next sweep returns the rest)."""
+
+
+def new_holder() -> str:
+    """A name for this process: machine, pid (to recognise a dead process there) and a nonce."""
+    return f"{_machine()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _machine() -> str:
+    """The host and PID namespace we run in: where our pids mean something (containers have their own)."""
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        namespace = 0
+    return f"{socket.gethostname()}/{namespace}"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """The answer to a lease request: ``held`` by us, or by another process ``until`` then."""
+
+    held: bool
+    until: float
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Work a sweep found.
+
+    Pending rows (id, scope) in scopes no live process holds or that we hold, and the scopes
+    with unsent replies that no live process holds.
+    """
+
+    pending: list[tuple[int, str]]
+    unsent_scopes: list[str]
+
+
+class ScopeLeases:
+    """The lease table as seen by one process (``holder``); leases last ``lease_s`` seconds."""
+
+    def __init__(self, engine: sa.Engine, lease_s: float, holder: str | None = None) -> None:
+        self.engine = engine
+        self.lease_s = lease_s
+        self.holder = holder or new_holder()
+        claim = insert_on_conflict(scope_leases, engine.dialect).values(
+            scope_key=sa.bindparam("scope_key"), holder=self.holder, expires_at=sa.bindparam("until")
+        )
+        self._claim = claim.on_conflict_do_update(
+            index_elements=["scope_key"],
+            set_={"holder": claim.excluded.holder, "expires_at": claim.excluded.expires_at},
+            where=(scope_leases.c.expires_at < sa.bindparam("now")) | (scope_leases.c.holder == self.holder),
+        ).returning(scope_leases.c.scope_key)
+
+    def acquire(self, scope_keys: Iterable[str]) -> dict[str, Grant]:
+        """Take each scope that no live process holds (or that we hold); say who has the others."""
+        now = time.time()
+        until = now + self.lease_s
+        grants: dict[str, Grant] = {}
+        with self.engine.begin() as connection:
+            for key in sorted(set(scope_keys)):
+                taken = connection.execute(
+                    self._claim, {"scope_key": key, "until": until, "now": now}
+                ).first()
+                if taken is not None:
+                    grants[key] = Grant(True, until)
+                    continue
+                other = connection.execute(
+                    sa.select(scope_leases.c.expires_at).where(scope_leases.c.scope_key == key)
+                ).scalar()
+                grants[key] = Grant(False, other if other is not None else now)
+        return grants
+
+    def release(self, scope_keys: Sequence[str]) -> None:
+        """Give up our leases on ``scope_keys``; another process may take them at once."""
+        with self.engine.begin() as connection:
+            for start in range(0, len(scope_keys), 500):
+                chunk = sorted(scope_keys[start : start + 500])
+                connection.execute(sa.delete(scope_leases).where(self._ours(chunk)))
+
+    def release_all(self) -> None:
+        """Give up every lease we hold (at shutdown)."""
+        with self.engine.begin() as connection:
+            connection.execute(sa.delete(scope_leases).where(self._ours()))
+
+    def renew(self) -> set[str]:
+        """Extend every lease we hold; returns the scopes we still hold."""
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                sa.update(scope_leases)
+                .where(self._ours())
+                .values(expires_at=time.time() + self.lease_s)
+                .returning(scope_leases.c.scope_key)
+            )
+            return {row.scope_key for row in rows}
+
+    def release_dead_holders(self) -> int:
+        """Drop the leases of processes on this machine that no longer run; returns how many went.
+
+        A process killed on this machine (a crash, a redeploy) then hands its scopes over at once,
+        not after its leases expire.
+        """
+        machine = _machine()
+        with self.engine.begin() as connection:
+            holders = connection.execute(
+                sa.select(scope_leases.c.holder)
+                .distinct()
+                .where(scope_leases.c.holder.startswith(f"{machine}:", autoescape=True))
+            ).scalars()
+            dead = [holder for holder in holders if not _running(holder)]
+            if not dead:
+                return 0
+            return connection.execute(sa.delete(scope_leases).where(scope_leases.c.holder.in_(dead))).rowcount
+
+    def backlog(self, platforms: Sequence[str]) -> Backlog:
+        """Pending rows due now in scopes we may work on, and orphaned unsent replies' scopes."""
+        now = time.time()
+        lease = scope_leases
+        free = lease.c.scope_key.is_(None) | (lease.c.expires_at < now)
+        with self.engine.connect() as connection:
+            pending = connection.execute(
+                sa.select(inbox.c.id, inbox.c.scope_key)
+                .select_from(inbox.outerjoin(lease, lease.c.scope_key == inbox.c.scope_key))
+                .where(
+                    inbox.c.status == "pending",
+                    inbox.c.retry_at <= now,
+                    free | (lease.c.holder == self.holder),
+                )
+                .order_by(inbox.c.id)
+                .limit(BACKLOG_LIMIT)
+            ).all()
+            unsent: Iterable[str] = (
+                connection.execute(
+                    sa.select(outbox.c.scope_key)
+                    .distinct()
+                    .select_from(outbox.outerjoin(lease, lease.c.scope_key == outbox.c.scope_key))
+                    .where(outbox.c.platform.in_(platforms), outbox.c.sent_at.is_(None), free)
+                ).scalars()
+                if platforms
+                else []
+            )
+            return Backlog([(row.id, row.scope_key) for row in pending], list(unsent))
+
+    def _ours(self, scope_keys: Sequence[str] | None = None) -> sa.ColumnElement[bool]:
+        """Our lease rows (of ``scope_keys``), locked in key order on PostgreSQL."""
+        mine = sa.select(scope_leases.c.scope_key).where(scope_leases.c.holder == self.holder)
+        if scope_keys is not None:
+            mine = mine.where(scope_leases.c.scope_key.in_(scope_keys))
+        locked = mine.order_by(scope_leases.c.scope_key).with_for_update()
+        return scope_leases.c.scope_key.in_(locked.scalar_subquery())
+
+
+def _running(holder: str) -> bool:
+    """Whether the process named by ``holder`` (on this machine) still runs."""
+    try:
+        pid = int(holder.split(":")[1])
+    except (IndexError, ValueError):
+        return True  # not a name we made: leave it to expire
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
