@@ -8,11 +8,24 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.tables import audit_log, feedback, inbox, orders, outbox, scope_state, transcripts, turns, users
+from storage.tables import (
+    audit_log,
+    feedback,
+    inbox,
+    metadata,
+    orders,
+    outbox,
+    scope_state,
+    transcripts,
+    turns,
+    users,
+)
 
 FORGOTTEN = "[forgotten]"
 """What replaces a forgotten user's id in the audit log, which is kept."""
 _LIKE_ESCAPE = "\\"
+_SPECIAL = frozenset({audit_log, feedback, inbox, orders, outbox, scope_state, transcripts, turns, users})
+"""Tables with their own rule below (users keeps a tombstone, the audit log is pseudonymised)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,21 +73,35 @@ def _in_scopes_of(ref: UserRef, column: sa.ColumnElement[str]) -> sa.ColumnEleme
 
 
 def _owned(ref: UserRef) -> dict[sa.Table, sa.ColumnElement[bool]]:
-    """Each table holding user data -> the condition selecting this user's rows, children first."""
+    """Each table holding user data -> the condition selecting this user's rows, children first.
+
+    Besides the tables named here, any table with a ``scope_key`` or ``platform`` and ``user_id``
+    columns is covered, so a table added later cannot keep a forgotten user's rows.
+    """
     inbox_ids = sa.select(inbox.c.id).where(_in_scopes_of(ref, inbox.c.scope_key))
     replies = sa.select(outbox.c.id).where(outbox.c.inbox_id.in_(inbox_ids))
 
     def by_user(table: sa.Table) -> sa.ColumnElement[bool]:
         return sa.and_(table.c.platform == ref.platform, table.c.user_id == ref.user_id)
 
-    return {
+    mine = _in_scopes_of(ref, inbox.c.scope_key)
+    busy = sa.select(inbox.c.scope_key).where(mine, inbox.c.status == "pending")
+    generic: dict[sa.Table, sa.ColumnElement[bool]] = {}
+    for table in metadata.sorted_tables:
+        if table in _SPECIAL:
+            continue
+        if "scope_key" in table.c:  # e.g. a lease: kept while a message of the scope is pending
+            generic[table] = sa.and_(_in_scopes_of(ref, table.c.scope_key), table.c.scope_key.not_in(busy))
+        elif {"platform", "user_id"} <= set(table.c.keys()):
+            generic[table] = by_user(table)
+    return generic | {
         feedback: sa.or_(feedback.c.outbox_id.in_(replies), by_user(feedback)),
         outbox: outbox.c.inbox_id.in_(inbox_ids),
         turns: _in_scopes_of(ref, turns.c.scope_key),
         transcripts: sa.or_(transcripts.c.inbox_id.in_(inbox_ids), by_user(transcripts)),
         orders: sa.or_(_in_scopes_of(ref, orders.c.scope_key), by_user(orders)),
         scope_state: _in_scopes_of(ref, scope_state.c.scope_key),
-        inbox: _in_scopes_of(ref, inbox.c.scope_key),
+        inbox: mine,
     }
 
 
