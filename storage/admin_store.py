@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,9 @@ class AuditEntry:
     """``ok``, ``refused`` or ``error``."""
     detail: str = ""
     created_at: float = 0.0
+
+
+_AUDIT_FIELDS = [field.name for field in fields(AuditEntry)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,36 +92,16 @@ class AdminStore:
 
     def record_audit(self, entry: AuditEntry) -> None:
         """Append ``entry`` (stamped now unless it has a time)."""
+        values = asdict(entry) | {"args": list(entry.args), "created_at": entry.created_at or time.time()}
         with self.database.begin() as connection:
-            connection.execute(
-                audit_log.insert().values(
-                    platform=entry.platform,
-                    user_id=entry.user_id,
-                    verb=entry.verb,
-                    args=list(entry.args),
-                    result=entry.result,
-                    detail=entry.detail,
-                    created_at=entry.created_at or time.time(),
-                )
-            )
+            connection.execute(audit_log.insert().values(**values))
 
     def recent_audit(self, limit: int) -> list[AuditEntry]:
         """The newest ``limit`` entries, newest first."""
-        query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        query = sa.select(*(audit_log.c[name] for name in _AUDIT_FIELDS)).order_by(audit_log.c.id.desc())
         with self.database.connect() as connection:
-            rows = connection.execute(query).mappings().all()
-        return [
-            AuditEntry(
-                row["platform"],
-                row["user_id"],
-                row["verb"],
-                row["args"],
-                row["result"],
-                row["detail"],
-                row["created_at"],
-            )
-            for row in rows
-        ]
+            rows = connection.execute(query.limit(limit)).all()
+        return [AuditEntry(*row) for row in rows]
 
     # -- channel settings and runtime flags ------------------------------------------------
 
