@@ -50,8 +50,9 @@ class Grant:
 class Backlog:
     """Work a sweep found.
 
-    Pending rows (id, scope) in scopes no live process holds or that we hold, and the scopes
-    with unsent replies that no live process holds.
+    Pending rows (id, scope) in scopes no live process holds, rows in scopes we hold that
+    others accepted or that are due for a retry, and the scopes with unsent replies that no
+    live process holds.
     """
 
     pending: list[tuple[int, str]]
@@ -146,7 +147,7 @@ class ScopeLeases:
                 .where(
                     inbox.c.status == "pending",
                     inbox.c.retry_at <= now,
-                    free | (lease.c.holder == self.holder),
+                    free | self._ours_to_find(lease),
                 )
                 .order_by(inbox.c.id)
                 .limit(BACKLOG_LIMIT)
@@ -162,6 +163,12 @@ class ScopeLeases:
                 else []
             )
             return Backlog([(row.id, row.scope_key) for row in pending], list(unsent))
+
+    def _ours_to_find(self, lease: sa.Table) -> sa.ColumnElement[bool]:
+        """Rows in scopes we hold that are not in our queues: accepted by others, or retries due."""
+        return (lease.c.holder == self.holder) & (
+            inbox.c.accepted_by.is_distinct_from(self.holder) | (inbox.c.attempts > 0)
+        )
 
     def _ours(self, scope_keys: Sequence[str] | None = None) -> sa.ColumnElement[bool]:
         """Our lease rows (of ``scope_keys``), locked in key order on PostgreSQL."""

@@ -206,7 +206,7 @@ class Ledger:
 
     def _accept(self, cursor: DBAPICursor, events: Sequence[NewEvent], now: float) -> dict[str, int]:
         rows = [
-            (event_id, platform, scope_key, json.dumps(message), "pending", 0, 0.0, now)
+            (event_id, platform, scope_key, json.dumps(message), "pending", 0, 0.0, now, self.holder)
             for event_id, platform, scope_key, message in events
         ]
         return {event_id: inbox_id for inbox_id, event_id in self._sql.insert_events.run(cursor, rows)}
@@ -272,6 +272,18 @@ class Ledger:
                 )
                 found += [PendingRow(row.id, row.message, row.attempts) for row in connection.execute(query)]
         return found
+
+    def scope_backlog(self, scope_key: str) -> list[PendingRow]:
+        """The pending rows of ``scope_key`` that are due now, oldest first."""
+        query = (
+            sa.select(inbox.c.id, inbox.c.message, inbox.c.attempts)
+            .where(
+                inbox.c.scope_key == scope_key, inbox.c.status == "pending", inbox.c.retry_at <= time.time()
+            )
+            .order_by(inbox.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [PendingRow(row.id, row.message, row.attempts) for row in connection.execute(query)]
 
     def unsent(self, scope_key: str, platforms: Sequence[str]) -> list[UnsentReply]:
         """Replies in ``scope_key`` for ``platforms`` never confirmed as delivered, oldest first."""

@@ -136,6 +136,7 @@ _EVENT_COLUMNS = (
     "attempts",
     "retry_at",
     "received_at",
+    "accepted_by",
 )
 _TURN_COLUMNS = ("scope_key", "inbox_id", "role", "text", "created_at")
 _REPLY_COLUMNS = ("inbox_id", "attempt", "seq", "platform", "scope_key", "reply", "created_at")

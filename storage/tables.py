@@ -19,7 +19,9 @@ inbox = sa.Table(
     sa.Column("retry_at", sa.Float, nullable=False, default=0.0),
     sa.Column("received_at", sa.Float, nullable=False),
     sa.Column("done_at", sa.Float),
+    sa.Column("accepted_by", sa.String(255)),
     sa.Index("ix_inbox_status", "status", "retry_at"),
+    sa.Index("ix_inbox_scope", "scope_key", "status"),
 )
 """Every accepted event, committed before the platform is acknowledged."""
 

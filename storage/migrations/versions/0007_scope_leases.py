@@ -1,5 +1,8 @@
 """Scope leases: several processes on one database, each scope worked on by one of them.
 
+The inbox remembers which process accepted a row (the holder of a scope takes the rows others
+accepted for it) and is indexed by scope (a process taking a scope over loads its backlog).
+
 Revision ID: 0007
 Revises: 0006
 """
@@ -21,7 +24,11 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.Float, nullable=False),
     )
     op.create_index("ix_scope_leases_holder", "scope_leases", ["holder"])
+    op.add_column("inbox", sa.Column("accepted_by", sa.String(255)))
+    op.create_index("ix_inbox_scope", "inbox", ["scope_key", "status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inbox_scope", "inbox")
+    op.drop_column("inbox", "accepted_by")
     op.drop_table("scope_leases")
