@@ -42,4 +42,5 @@ def _slash_command(name: str, description: str, receive: CommandReceiver) -> Sla
 
 def is_private(interaction: discord.Interaction[discord.Client]) -> bool:
     """True for a command whose answer only its user may see (it is deferred ephemerally)."""
-    return (interaction.data or {}).get("name") in PRIVATE_COMMANDS
+    data = interaction.data
+    return data is not None and data.get("name") in PRIVATE_COMMANDS
