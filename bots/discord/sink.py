@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from bots.discord.commands import is_private
 from bots.discord.events import source_message_id
 from bots.discord.live import LiveMessage
 from bots.discord.paging import paginate
@@ -87,7 +88,7 @@ class DiscordSink:
                 self._typing[message.event_id] = asyncio.create_task(self._keep_typing(message))
             return
         try:
-            await pending.interaction.response.defer(thinking=True)
+            await pending.interaction.response.defer(thinking=True, ephemeral=is_private(pending.interaction))
             pending.deferred = True
         except discord.HTTPException as error:
             log.warning(
@@ -160,7 +161,9 @@ class DiscordSink:
         """Send pages as follow-ups; returns those left to send in the channel if the token failed."""
         for number, page in enumerate(pages):
             try:
-                await pending.interaction.followup.send(page, allowed_mentions=QUIET_MENTIONS)
+                await pending.interaction.followup.send(
+                    page, allowed_mentions=QUIET_MENTIONS, ephemeral=is_private(pending.interaction)
+                )
             except discord.HTTPException as error:
                 if error.status not in EXPIRED_TOKEN_STATUSES:
                     raise

@@ -45,6 +45,10 @@ class SlackSink:
     async def deliver(self, message: Message, reply: Reply) -> None:
         """Post the reply (the first piece into the placeholder, if one is showing)."""
         first, *rest = split_for_slack(render_reply(reply))
+        if reply.ephemeral:  # for its asker only: never into the public placeholder (settled removes it)
+            for piece in (first, *rest):
+                await self._post(message, piece, ephemeral=True)
+            return
         progress = self._progress.pop(message.event_id, None)
         placeholder = await progress.finish() if progress is not None else None
         if placeholder is not None:
@@ -91,22 +95,27 @@ class SlackSink:
             self._progress[message.event_id] = progress
         return progress
 
-    async def _post(self, message: Message, text: str) -> None:
+    async def _post(self, message: Message, text: str, *, ephemeral: bool = False) -> None:
         try:
-            await self._client.chat_postMessage(
-                channel=message.channel, thread_ts=message.thread or None, text=text
-            )
+            if ephemeral:
+                await self._client.chat_postEphemeral(
+                    channel=message.channel, user=message.user, thread_ts=message.thread or None, text=text
+                )
+            else:
+                await self._client.chat_postMessage(
+                    channel=message.channel, thread_ts=message.thread or None, text=text
+                )
         except SlackApiError as error:
             response_url = self._response_urls.get(message.event_id)
             if response_url is None or error.response.get("error") not in _NOT_A_MEMBER:
                 raise
-            await _respond(response_url, text)
+            await _respond(response_url, text, "ephemeral" if ephemeral else "in_channel")
 
 
-async def _respond(response_url: str, text: str) -> None:
+async def _respond(response_url: str, text: str, response_type: str) -> None:
     webhook = AsyncWebhookClient(
         response_url, retry_handlers=[AsyncRateLimitErrorRetryHandler(RATE_LIMIT_RETRIES)]
     )
-    response = await webhook.send(text=text, response_type="in_channel", replace_original=False)
+    response = await webhook.send(text=text, response_type=response_type, replace_original=False)
     if response.status_code != 200:
         raise ConnectionError(f"response_url refused the reply: {response.status_code} {response.body}")
