@@ -14,6 +14,9 @@ from bots.cli import main
 from storage.tables import feedback, metadata, outbox, users
 from storage.user_data import FORGOTTEN
 from tests.fakes.admin_bot import ADMIN, USER, AdminBot, admin_bot
+from tests.fakes.engines import database_url_on_each
+
+__all__ = ["database_url_on_each"]  # the database_url fixture: SQLite, then PostgreSQL
 
 VICTIM = "victim-q7z"
 """A user id that appears nowhere else, so any row mentioning it is theirs."""
@@ -63,8 +66,10 @@ def _rows_mentioning(bot: AdminBot, text: str) -> list[tuple[str, dict[str, Any]
     return found
 
 
-async def test_forget_leaves_no_row_of_the_user_in_any_table_but_a_tombstone(tmp_path: Path) -> None:
-    async with admin_bot(tmp_path) as bot:
+async def test_forget_leaves_no_row_of_the_user_in_any_table_but_a_tombstone(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with admin_bot(tmp_path, database_url=database_url) as bot:
         await _victim_everywhere(bot)
         before = {name for name, _row in _rows_mentioning(bot, VICTIM)}
         forgot = await bot.admin(f"forget test:{VICTIM}")
@@ -96,8 +101,10 @@ async def test_forget_leaves_no_row_of_the_user_in_any_table_but_a_tombstone(tmp
     assert {"inbox", "outbox", "turns", "transcripts"} <= others, "other users keep their data"
 
 
-async def test_export_writes_every_row_of_the_user_to_a_private_json_file(tmp_path: Path) -> None:
-    async with admin_bot(tmp_path) as bot:
+async def test_export_writes_every_row_of_the_user_to_a_private_json_file(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with admin_bot(tmp_path, database_url=database_url) as bot:
         await _victim_everywhere(bot)
         reply = await bot.admin(f"export test:{VICTIM}")
 

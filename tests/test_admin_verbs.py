@@ -14,13 +14,16 @@ from conversation.admin import MAINTENANCE_NOTICE
 from skills.order import OrderSkill
 from storage.tables import feedback, model_versions, outbox, runtime_flags, users
 from tests.fakes.admin_bot import ADMIN, USER, AdminBot, admin_bot
+from tests.fakes.engines import database_url_on_each
+
+__all__ = ["database_url_on_each"]  # the database_url fixture: SQLite, then PostgreSQL
 
 VICTIM_SCOPE = Scope("test", "", "c1", "", "victim")
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[AdminBot]:
-    async with admin_bot(tmp_path) as started:
+async def bot(tmp_path: Path, database_url: str) -> AsyncIterator[AdminBot]:
+    async with admin_bot(tmp_path, database_url=database_url) as started:
         yield started
 
 
