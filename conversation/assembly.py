@@ -47,6 +47,8 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         max_message_chars=settings.max_message_chars,
         retry_after_s=settings.retry_after_s,
         max_attempts=settings.max_attempts,
+        lease_s=settings.scope_lease_s,
+        poll_s=settings.poll_s,
     )
     classifier = NearestExamplesClassifier(skills, llm) if settings.intent_classifier else None
     admin = build_administration(database, settings, order)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, StringConstraints, ValidationError, field_validator
+from pydantic import Field, SecretStr, StringConstraints, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -68,6 +68,28 @@ class Settings(BaseSettings):
     retry_after_s: float = Field(30.0, gt=0)
     """How long a message whose backend failed waits before the next attempt."""
     max_attempts: int = Field(5, ge=1)
+    # -- scale-out: several processes on one database (PostgreSQL), Discord shards --
+    scope_lease_s: float = Field(10.0, gt=0)
+    """A scope stays this long with a process that stopped renewing its lease (it died)."""
+    poll_s: float = Field(0.25, gt=0)
+    """How often a process looks for messages others accepted for its scopes, due retries, dead scopes."""
+    discord_shard_count: int | None = Field(None, ge=1)
+    """Discord shards across all processes; unset: one gateway connection, no sharding."""
+    discord_shard_ids: list[int] | None = None
+    """The shards this process connects (each below discord_shard_count); unset: all of them."""
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shards_within_count(cls, value: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        count = info.data.get("discord_shard_count")
+        if value is None:
+            return value
+        if count is None:
+            raise ValueError("needs discord_shard_count")
+        outside = [shard for shard in value if not 0 <= shard < count]
+        if outside:
+            raise ValueError(f"shard ids run from 0 to {count - 1}, not {outside}")
+        return value
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)

@@ -50,7 +50,15 @@ class DiscordAdapter:
 
     def __init__(self, engine: Engine, settings: Settings, client: discord.Client | None = None) -> None:
         self.engine = engine
-        self.client = client or discord.Client(intents=chatwright_intents())
+        self.client = client or (
+            discord.AutoShardedClient(
+                intents=chatwright_intents(),
+                shard_ids=settings.discord_shard_ids or list(range(settings.discord_shard_count)),
+                shard_count=settings.discord_shard_count,
+            )
+            if settings.discord_shard_count
+            else discord.Client(intents=chatwright_intents())
+        )
         self.tree = app_commands.CommandTree(self.client)
         for command in slash_commands(self.receive_command):
             self.tree.add_command(command)
