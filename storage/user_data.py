@@ -15,6 +15,7 @@ from storage.tables import (
     metadata,
     orders,
     outbox,
+    scope_leases,
     scope_state,
     transcripts,
     turns,
@@ -24,8 +25,12 @@ from storage.tables import (
 FORGOTTEN = "[forgotten]"
 """What replaces a forgotten user's id in the audit log, which is kept."""
 _LIKE_ESCAPE = "\\"
-_SPECIAL = frozenset({audit_log, feedback, inbox, orders, outbox, scope_state, transcripts, turns, users})
-"""Tables with their own rule below (users keeps a tombstone, the audit log is pseudonymised)."""
+_SPECIAL = frozenset(
+    {audit_log, feedback, inbox, orders, outbox, scope_state, scope_leases, transcripts, turns, users}
+)
+"""Tables with their own rule below (users keeps a tombstone, the audit log is pseudonymised),
+and scope_leases, left alone: a lease is a running process's lock on a scope (no content), which
+that process gives up when the scope is idle or it stops; deleting it would fence out its work."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +95,7 @@ def _owned(ref: UserRef) -> dict[sa.Table, sa.ColumnElement[bool]]:
     for table in metadata.sorted_tables:
         if table in _SPECIAL:
             continue
-        if "scope_key" in table.c:  # e.g. a lease: kept while a message of the scope is pending
+        if "scope_key" in table.c:
             generic[table] = sa.and_(_in_scopes_of(ref, table.c.scope_key), table.c.scope_key.not_in(busy))
         elif {"platform", "user_id"} <= set(table.c.keys()):
             generic[table] = by_user(table)

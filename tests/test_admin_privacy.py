@@ -15,6 +15,7 @@ from storage.tables import feedback, metadata, outbox, users
 from storage.user_data import FORGOTTEN
 from tests.fakes.admin_bot import ADMIN, USER, AdminBot, admin_bot
 from tests.fakes.engines import database_url_on_each
+from training.dataset import build_dataset
 
 __all__ = ["database_url_on_each"]  # the database_url fixture: SQLite, then PostgreSQL
 
@@ -73,9 +74,10 @@ async def test_forget_leaves_no_row_of_the_user_in_any_table_but_a_tombstone(
         await _victim_everywhere(bot)
         before = {name for name, _row in _rows_mentioning(bot, VICTIM)}
         forgot = await bot.admin(f"forget test:{VICTIM}")
-        left = _rows_mentioning(bot, VICTIM)
-        audit = bot.audit()
-        others = {name for name, _row in _rows_mentioning(bot, USER)}
+    # walked once the bot stopped: the scope leases it held while running (locks, no content) are gone
+    left = _rows_mentioning(bot, VICTIM)
+    audit = bot.audit()
+    others = {name for name, _row in _rows_mentioning(bot, USER)}
 
     assert {
         "inbox",
@@ -166,3 +168,21 @@ def test_the_command_line_runs_a_verb_as_the_local_superuser_and_the_audit_says_
         ("cli", "roles", "error", "local superuser (chatwright admin)"),
     ]
     assert took < 30, "no model is loaded"
+
+
+async def test_later_dataset_builds_leave_out_forgotten_and_opted_out_users(tmp_path: Path) -> None:
+    async with admin_bot(tmp_path) as bot:
+        await bot.say("my first words", user=VICTIM)
+        await bot.admin(f"forget test:{VICTIM}")
+        await bot.say("I am back, do you remember me?", user=VICTIM)
+        await bot.say("/optout", user="quiet")
+        await bot.say("please do not learn from this", user="quiet")
+        await bot.say("what is a good name for a cat?")
+        dataset = build_dataset(bot.database, test_fraction=0.5, near_duplicate_threshold=0.9)
+
+    instructions = [pair.instruction for pair in dataset.pairs]
+    assert "what is a good name for a cat?" in instructions
+    assert not {"my first words", "I am back, do you remember me?", "please do not learn from this"} & set(
+        instructions
+    )
+    assert dataset.manifest["dropped"]["forgotten"] == 1 and dataset.manifest["dropped"]["opted_out"] == 2
