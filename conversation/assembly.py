@@ -17,6 +17,7 @@ from skills import (
     Skill,
     TranslateSkill,
 )
+from skills.docs import DocsSkill, docs_config
 from skills.order import OrderSink, WebhookPolicy
 from storage import Ledger, create_database_engine, upgrade_schema
 from storage.orders import OrderStore
@@ -41,6 +42,7 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         ),
         "proofread": ProofreadSkill(),
         "reply": ReplySkill(settings.reply_temperature, settings.customer_service_contact),
+        "ask": DocsSkill(docs_config(settings), database, settings.max_reply_tokens),
     }
     limits = EngineLimits(
         history_tokens=settings.history_tokens,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, StringConstraints, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
@@ -105,6 +105,22 @@ class Settings(BaseSettings):
     """Bot token; Discord is enabled when this is set."""
     discord_bot_channels: list[str] = Field(default_factory=list)
     """Guild channel ids where the bot answers every message, not only mentions."""
+    # -- docs (RAG): collections and retrieval for /ask --
+    docs_collection: str = "default"
+    """The collection of channels no admin bound to another one."""
+    docs_method: Literal["basic", "sentence_window", "auto_merging"] = "auto_merging"
+    docs_collection_methods: dict[str, Literal["basic", "sentence_window", "auto_merging"]] = Field(
+        default_factory=dict
+    )
+    """Per-collection retrieval method, overriding docs_method."""
+    docs_top_k: int = Field(6, ge=1)
+    docs_chunk_size: int = Field(512, ge=32)
+    docs_window_size: int = Field(3, ge=0)
+    docs_chunk_sizes: list[int] = Field(default_factory=lambda: [2048, 512, 128], min_length=1)
+    docs_rerank_top_n: int = Field(0, ge=0)
+    """0: no re-ranking."""
+    docs_min_similarity: float = Field(0.25, ge=-1, le=1)
+    docs_context_tokens: int = Field(1500, ge=64)
     # -- admin: roles given by configuration --
     admins: Annotated[list[Annotated[str, StringConstraints(pattern=_USER_REF)]], NoDecode] = Field(
         default_factory=list

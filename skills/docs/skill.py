@@ -1,0 +1,85 @@
+"""docs: answers questions from a collection of documents, with citations (``/ask``)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from conversation.types import Message, Reply
+from skills.base import SkillRequest, SkillResponse
+from skills.docs.answer import consult
+from skills.docs.config import DocsConfig
+from storage.tables import channel_settings
+
+if TYPE_CHECKING:
+    from skills.docs.library import CollectionIndex, DocsLibrary
+
+
+class DocsSkill:
+    """Retrieves from the channel's collection, answers from what it found, cites file and page."""
+
+    description = "Answers questions about the team's documents, citing file and page or section."
+
+    def __init__(
+        self,
+        config: DocsConfig,
+        database: sa.Engine | None = None,
+        max_tokens: int = 512,
+        name: str = "ask",
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.database = database
+        self.max_tokens = max_tokens
+        self._library: DocsLibrary | None = None
+        self._library_lock = threading.Lock()
+
+    @property
+    def library(self) -> DocsLibrary:
+        """The collections' indexes, opened on first use (llama-index loads only then)."""
+        with self._library_lock:
+            if self._library is None:
+                from skills.docs.library import DocsLibrary  # noqa: PLC0415 - 2 s import, first /ask only
+
+                self._library = DocsLibrary(self.config)
+            return self._library
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        """Answer from the retrieved passages, or say that the documents do not cover it."""
+        question = request.text.strip()
+        if not question:
+            return SkillResponse([Reply("Ask me about the documents: /ask <question>", self.name)])
+        loop = asyncio.get_running_loop()
+        collection, index = await loop.run_in_executor(None, self._open, request.message)
+        answer = await consult(
+            index, request.llm, question, max_tokens=self.max_tokens, on_token=request.on_token
+        )
+        if answer is None:
+            text = f"I don't know: nothing in the *{collection}* documents answers that."
+            return SkillResponse([Reply(text, self.name, data={"collection": collection, "citations": []})])
+        data = {"collection": collection, "citations": answer.citations}
+        return SkillResponse(
+            [Reply(answer.render(), self.name, data=data)],
+            prompt=answer.prompt,
+            completion=answer.completion,
+        )
+
+    def collection_for(self, message: Message) -> str:
+        """The collection an admin bound to the message's channel, else the default one."""
+        bound = None
+        if self.database is not None:
+            where = (
+                (channel_settings.c.platform == message.platform)
+                & (channel_settings.c.team == message.team)
+                & (channel_settings.c.channel == message.channel)
+            )
+            with self.database.connect() as connection:
+                bound = connection.execute(sa.select(channel_settings.c.collection).where(where)).scalar()
+        return bound or self.config.default_collection
+
+    def _open(self, message: Message) -> tuple[str, CollectionIndex]:
+        collection = self.collection_for(message)
+        return collection, self.library.index(collection)
