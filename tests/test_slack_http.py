@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import random
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -380,28 +379,3 @@ async def test_a_late_answer_replaces_a_placeholder(database_url: str, fake_llm:
 
     assert [post["text"] for post in bot.posts()] == ["…"]
     assert bot.slack.shown("D1") == ["echo: ponder this"]
-
-
-# -- reactions --------------------------------------------------------------------------
-
-
-async def test_thumbs_on_a_bot_message_reach_the_feedback_hook(
-    bot: SlackOverHttp, caplog: pytest.LogCaptureFixture
-) -> None:
-    def reaction(name: str, item_user: str) -> Payload:
-        item = {"type": "message", "channel": "C1", "ts": "9.9"}
-        return {
-            "type": "reaction_added",
-            "user": "U1",
-            "reaction": name,
-            "item_user": item_user,
-            "item": item,
-        }
-
-    with caplog.at_level(logging.DEBUG, logger="bots.slack.adapter"):
-        await bot.send_and_settle(
-            reaction("+1::skin-tone-3", "UBOT"), reaction("thumbsdown", "UBOT"), reaction("+1", "U2")
-        )
-
-    feedback = [r.getMessage() for r in caplog.records if r.getMessage().startswith("feedback")]
-    assert feedback == ["feedback +1 from U1 on C1/9.9", "feedback -1 from U1 on C1/9.9"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -57,3 +59,30 @@ async def test_each_reply_of_a_message_is_posted_in_order_in_its_thread(slack: F
     await sink.settled(QUESTION)
 
     assert slack.shown("C1", thread_ts="50.1") == ["*first*", ":warning: The model is down."]
+
+
+async def test_placeholders_of_a_burst_keep_to_the_call_rate_and_none_shows_once_its_answer_is_ready(
+    slack: FakeSlackApi,
+) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
+    sink = SlackSink(client, ProgressTiming(show_after_s=0, update_every_s=60, calls_per_s=20))
+    burst = [
+        Message(platform="slack", user=f"U{n}", text="hi", event_id=f"Ev{n}", channel=f"D{n}")
+        for n in range(30)
+    ]
+    started = time.monotonic()
+    for message in burst:
+        sink.expect(message)
+    await asyncio.sleep(0.5)
+
+    for message in burst:
+        await sink.deliver(message, Reply(f"answer {message.user}"))
+        await sink.settled(message)
+    answered_after_s = time.monotonic() - started
+    await asyncio.sleep(0.2)
+
+    placeholders = [call for call in slack.calls_to("chat.postMessage") if call.args["text"] == "…"]
+    assert 1 <= len(placeholders) <= answered_after_s * 20 + 1
+    assert sorted(m.text for m in slack.messages if not m.deleted) == sorted(
+        f"answer U{n}" for n in range(30)
+    )

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -82,6 +83,7 @@ class SlackAdapter:
             raise ConfigError(
                 "slack_signing_secret: required for Slack over HTTP (or set slack_app_token for Socket Mode)"
             )
+        self._owns_client = client is None
         self.client = client or build_web_client(settings)
         self.sink = SlackSink(self.client, progress)
         engine.register_sink(PLATFORM, self.sink)
@@ -94,6 +96,7 @@ class SlackAdapter:
         self.app.event("message")(self._on_message)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("reaction_added")(self._on_reaction)
+        self.app.event("reaction_removed")(self._on_reaction)
         for name in COMMANDS:
             self.app.command(f"/{name}")(self._on_command)
         self._http = AsyncSlackRequestHandler(self.app)
@@ -113,7 +116,15 @@ class SlackAdapter:
         return [Route(EVENTS_PATH, self._handle_http, methods=["POST"])]
 
     async def start(self) -> None:
-        """Open the Socket Mode connection (HTTP mode needs nothing: Slack calls us)."""
+        """Open the Web API's HTTP session, and the Socket Mode connection (over HTTP Slack calls us).
+
+        One session for every Web API call: without it the SDK opens (and closes) a session, and a
+        connection, per call, which under a burst slows the acks down.
+        """
+        if self._owns_client and self.client.session is None:
+            self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout)
+            )
         if self.socket_mode and self._socket is None:
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
@@ -125,19 +136,19 @@ class SlackAdapter:
             self._socket = None
         await asyncio.gather(*self._chores)
         await self.sink.aclose()
+        if self._owns_client and self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
     async def on_reaction_feedback(self, feedback: ReactionFeedback) -> None:
-        """A thumbs up/down on one of the bot's messages; only logged for now.
-
-        Storing it as feedback on the turn needs an engine API that maps the message back to its turn.
-        """
-        log.debug(
-            "feedback %+d from %s on %s/%s",
-            feedback.score,
-            feedback.user,
-            feedback.channel,
-            feedback.message_ts,
+        """Store a thumbs up/down (or its removal) on one of the bot's replies as the user's vote."""
+        stored = await self.engine.record_feedback(
+            PLATFORM, feedback.message_ts, feedback.user, feedback.score
         )
+        if not stored:
+            log.debug(
+                "reaction on %s/%s: not a reply the engine knows", feedback.channel, feedback.message_ts
+            )
 
     # -- listeners (Bolt passes arguments by name) -----------------------------------
 

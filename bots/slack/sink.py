@@ -9,7 +9,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bots.slack.progress import ProgressMessage, ProgressTiming
+from bots.slack.progress import CallRate, ProgressMessage, ProgressTiming
 from bots.slack.render import render_reply, split_for_slack
 from conversation import Message, Reply
 
@@ -27,6 +27,7 @@ class SlackSink:
     def __init__(self, client: AsyncWebClient, timing: ProgressTiming | None = None) -> None:
         self._client = client
         self._timing = timing or ProgressTiming()
+        self._progress_rate = CallRate(self._timing.calls_per_s)
         self._progress: dict[str, ProgressMessage] = {}
         self._response_urls: dict[str, str] = {}
 
@@ -42,21 +43,27 @@ class SlackSink:
         """Drop what was kept for ``message`` (it will not be answered here)."""
         self._response_urls.pop(message.event_id, None)
 
-    async def deliver(self, message: Message, reply: Reply) -> None:
-        """Post the reply (the first piece into the placeholder, if one is showing)."""
+    async def deliver(self, message: Message, reply: Reply) -> str | None:
+        """Post the reply (the first piece into the placeholder, if one is showing).
+
+        Returns the ts of the first piece's message, the one users react to (None when it went
+        through a slash command's response_url, which tells no ts).
+        """
         first, *rest = split_for_slack(render_reply(reply))
         if reply.ephemeral:  # for its asker only: never into the public placeholder (settled removes it)
             for piece in (first, *rest):
                 await self._post(message, piece, ephemeral=True)
-            return
+            return None
         progress = self._progress.pop(message.event_id, None)
         placeholder = await progress.finish() if progress is not None else None
         if placeholder is not None:
             await self._client.chat_update(channel=message.channel, ts=placeholder, text=first)
+            ts: str | None = placeholder
         else:
-            await self._post(message, first)
+            ts = await self._post(message, first)
         for piece in rest:
             await self._post(message, piece)
+        return ts
 
     async def stream(self, message: Message, text: str) -> None:
         """Add a generated piece to the progress message."""
@@ -91,25 +98,30 @@ class SlackSink:
     def _progress_of(self, message: Message) -> ProgressMessage:
         progress = self._progress.get(message.event_id)
         if progress is None:
-            progress = ProgressMessage(self._client, message.channel, message.thread, self._timing)
+            progress = ProgressMessage(
+                self._client, message.channel, message.thread, self._timing, self._progress_rate
+            )
             self._progress[message.event_id] = progress
         return progress
 
-    async def _post(self, message: Message, text: str, *, ephemeral: bool = False) -> None:
+    async def _post(self, message: Message, text: str, *, ephemeral: bool = False) -> str | None:
+        """Post ``text``; the message's ts, or None when it has none users can react to."""
         try:
             if ephemeral:
                 await self._client.chat_postEphemeral(
                     channel=message.channel, user=message.user, thread_ts=message.thread or None, text=text
                 )
-            else:
-                await self._client.chat_postMessage(
-                    channel=message.channel, thread_ts=message.thread or None, text=text
-                )
+                return None
+            posted = await self._client.chat_postMessage(
+                channel=message.channel, thread_ts=message.thread or None, text=text
+            )
+            return str(posted["ts"])
         except SlackApiError as error:
             response_url = self._response_urls.get(message.event_id)
             if response_url is None or error.response.get("error") not in _NOT_A_MEMBER:
                 raise
             await _respond(response_url, text, "ephemeral" if ephemeral else "in_channel")
+            return None
 
 
 async def _respond(response_url: str, text: str, response_type: str) -> None:

@@ -28,7 +28,7 @@ from bots.runner import configured_adapters
 from bots.slack import EVENTS_PATH
 from bots.web import create_app
 from conversation import Engine, load_settings
-from storage.tables import inbox
+from storage.tables import feedback, inbox, outbox
 from tests.fakes.discord_api import BOTS_ID, FakeDiscord, Payload, user
 from tests.fakes.slack_api import FakeSlackApi, signed_headers
 
@@ -123,6 +123,20 @@ def inbox_statuses(database_url: str) -> Counter[str]:
         statuses = Counter({status: count for status, count in rows})
     database.dispose()
     return statuses
+
+
+def feedback_votes(database_url: str) -> list[tuple[str, str, str, int]]:
+    """Every stored vote: (platform, the rated reply's platform_ref, user, value)."""
+    database = sa.create_engine(database_url)
+    query = sa.select(outbox.c.platform, outbox.c.platform_ref, feedback.c.user_id, feedback.c.value).join(
+        outbox, outbox.c.id == feedback.c.outbox_id
+    )
+    with database.connect() as connection:
+        votes = [
+            (platform, str(ref), user, value) for platform, ref, user, value in connection.execute(query)
+        ]
+    database.dispose()
+    return sorted(votes)
 
 
 async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
