@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 from conversation import ChatwrightError, Engine, Settings, build_engine, load_settings
 
@@ -47,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations").set_defaults(command=_db_upgrade)
 
+    evaluate = commands.add_parser("eval", help="evaluate the configured model")
+    evaluations = evaluate.add_subparsers(required=True, metavar="WHAT")
+    skills = evaluations.add_parser("skills", help="labelled cases per skill: pass rate, time per turn")
+    skills.add_argument("--cases", type=Path, help="a TOML file of cases (default: the shipped set)")
+    skills.add_argument("--skill", action="append", help="only this skill's cases (repeatable)")
+    skills.set_defaults(command=_eval_skills)
+
     admin = commands.add_parser("admin", help="run an /admin verb as the local superuser (audited)")
     admin.add_argument("words", nargs="+", metavar="VERB", help="e.g. stats, roles grant slack:U123")
     admin.set_defaults(command=_admin)
@@ -56,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     model_commands.add_parser("prepare", help="assemble and verify the model file").set_defaults(
         command=_model_prepare
     )
+    from bots.cli_training import add_training_commands  # noqa: PLC0415 - train, models
+
+    add_training_commands(commands)
     return parser
 
 
@@ -64,9 +75,10 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
 
     from bots.runner import configured_adapters  # noqa: PLC0415
     from bots.web import create_app  # noqa: PLC0415
+    from training.scheduler import TrainingService  # noqa: PLC0415 - nightly run, version switch
 
     engine = build_engine(settings)
-    app = create_app(engine, configured_adapters(engine, settings))
+    app = create_app(engine, [*configured_adapters(engine, settings), TrainingService(engine, settings)])
     print(
         f"chatwright: web chat on http://{settings.host}:{settings.port}/ (model {settings.model})",
         file=sys.stderr,
@@ -100,6 +112,12 @@ async def _with_engine(settings: Settings, surface: Callable[[Engine], Awaitable
     finally:
         await engine.aclose()
         await engine.llm.aclose()
+
+
+def _eval_skills(settings: Settings, args: argparse.Namespace) -> int:
+    from bots.cli_skills import eval_skills  # noqa: PLC0415 - only this command loads the harness
+
+    return eval_skills(settings, args)
 
 
 def _admin(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,0 +1,36 @@
+"""``chatwright eval skills``: the skill harness on the configured model, printed and recorded."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from conversation import Settings
+from conversation.llm import make_llm
+from conversation.skill_eval import evaluate_skills, load_cases, record_report
+from storage import create_database_engine, upgrade_schema
+
+
+def eval_skills(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the cases (all, or those of ``--skill``), print the table, record it in ``eval_runs``."""
+    cases = load_cases(args.cases)
+    if args.skill:
+        cases = [case for case in cases if case.skill in args.skill]
+    if not cases:
+        print(f"chatwright: no cases for skills {args.skill}", file=sys.stderr)
+        return 2
+
+    async def run() -> str:
+        llm = make_llm(settings)
+        try:
+            report = await evaluate_skills(llm, settings, cases)
+        finally:
+            await llm.aclose()
+        database = create_database_engine(settings.resolved_database_url)
+        upgrade_schema(database)
+        record_report(database, report)
+        return report.table()
+
+    print(asyncio.run(run()), flush=True)
+    return 0

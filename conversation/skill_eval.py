@@ -1,0 +1,287 @@
+"""``chatwright eval skills``: labelled cases per skill, run through a real engine, scored by code.
+
+Every case is a short conversation sent to a fresh engine (on a throw-away database, so eval
+turns never reach the transcripts that training reads); the replies to its last turn are checked.
+The result per skill is a pass rate and the mean time per turn; it can be recorded in
+``eval_runs`` (kind "skills", subject the model name) so model versions can be compared.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+import time
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+
+from conversation.assembly import build_engine
+from conversation.engine import Engine
+from conversation.errors import ConfigError
+from conversation.llm.base import LLM
+from conversation.settings import Settings, load_settings
+from conversation.types import Message, Reply
+from storage.tables import eval_runs
+
+PLATFORM = "eval"
+KIND = "skills"
+
+
+class Check(BaseModel):
+    """One condition on a field of the last turn's replies: "text" or "data.<dotted path>"."""
+
+    field: str = "text"
+    equals: Any = None
+    approx: float | None = None
+    contains: list[str] = Field(default_factory=list)
+    contains_any: list[str] = Field(default_factory=list)
+    excludes: list[str] = Field(default_factory=list)
+    last_line: str | None = None
+
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, name: str) -> str:
+        if name not in {"text", "data"} and not name.startswith("data."):
+            raise ValueError(f'field {name!r}: use "text" or "data.<path>"')
+        return name
+
+    def failures(self, replies: Sequence[Reply]) -> list[str]:
+        """What does not hold, as short sentences (empty when the check passes)."""
+        value = _field(replies, self.field)
+        text = "" if value is None else str(value)
+        said, lowered = f"{self.field}={text!r}", text.lower()
+        failed = []
+        if self.equals is not None and value != self.equals:
+            failed.append(f"{said}, expected {self.equals!r}")
+        if self.approx is not None and not _close(value, self.approx):
+            failed.append(f"{said}, expected {self.approx}")
+        failed += [f"{said} lacks {w!r}" for w in self.contains if w.lower() not in lowered]
+        if self.contains_any and not any(w.lower() in lowered for w in self.contains_any):
+            failed.append(f"{said} has none of {self.contains_any}")
+        failed += [f"{said} has {w!r}" for w in self.excludes if w.lower() in lowered]
+        if self.last_line is not None and _last_line(text) != self.last_line.lower():
+            failed.append(f"{said} does not end with {self.last_line!r}")
+        return failed
+
+
+class SkillCase(BaseModel):
+    """A labelled conversation for one skill."""
+
+    skill: str
+    name: str
+    turns: list[str] = Field(min_length=1)
+    checks: list[Check] = Field(min_length=1)
+
+
+class CaseFile(BaseModel):
+    """The TOML file of cases."""
+
+    case: list[SkillCase] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """One case's outcome."""
+
+    case: SkillCase
+    failures: list[str]
+    turn_seconds: list[float]
+
+    @property
+    def passed(self) -> bool:
+        """Whether every check held."""
+        return not self.failures
+
+
+@dataclass(frozen=True, slots=True)
+class SkillScore:
+    """The row of one skill in the table."""
+
+    skill: str
+    cases: int
+    passed: int
+    mean_turn_s: float
+
+    @property
+    def pass_rate(self) -> float:
+        """Passed cases over cases."""
+        return self.passed / self.cases if self.cases else 0.0
+
+
+@dataclass(slots=True)
+class SkillEvalReport:
+    """Every case's result for one model."""
+
+    model: str
+    results: list[CaseResult] = field(default_factory=list)
+
+    def scores(self) -> list[SkillScore]:
+        """One row per skill, in the order the cases name them."""
+        skills = dict.fromkeys(r.case.skill for r in self.results)
+        rows = []
+        for skill in skills:
+            mine = [r for r in self.results if r.case.skill == skill]
+            turns = [s for r in mine for s in r.turn_seconds]
+            mean = sum(turns) / len(turns) if turns else 0.0
+            rows.append(SkillScore(skill, len(mine), sum(r.passed for r in mine), mean))
+        return rows
+
+    def pass_rates(self) -> dict[str, float]:
+        """Skill -> pass rate."""
+        return {row.skill: row.pass_rate for row in self.scores()}
+
+    def table(self) -> str:
+        """The scores as a Markdown table, then one line per failed case."""
+        lines = [
+            f"model: {self.model}",
+            "| skill | cases | passed | pass rate | mean time per turn |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r.skill} | {r.cases} | {r.passed} | {r.pass_rate:.0%} | {r.mean_turn_s:.2f} s |"
+            for r in self.scores()
+        ]
+        failed = [r for r in self.results if not r.passed]
+        lines += [f"FAILED {r.case.skill} / {r.case.name}: {'; '.join(r.failures)}" for r in failed]
+        return "\n".join(lines)
+
+
+def load_cases(path: Path | None = None) -> list[SkillCase]:
+    """The cases in ``path``, or the ones shipped beside this module."""
+    try:
+        if path is None:
+            text = files("conversation").joinpath("skill_eval_cases.toml").read_text(encoding="utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        return CaseFile.model_validate(tomllib.loads(text)).case
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as error:
+        raise ConfigError(f"The skill eval cases {path or 'shipped'} are not valid: {error}") from error
+
+
+async def evaluate_skills(llm: LLM, settings: Settings, cases: Sequence[SkillCase]) -> SkillEvalReport:
+    """Run ``cases`` through an engine on ``llm`` built from ``settings`` on a temporary database."""
+    report = SkillEvalReport(llm.name)
+    with tempfile.TemporaryDirectory(prefix="chatwright-eval-") as scratch:
+        isolated = settings.model_copy(
+            update={
+                "data_dir": Path(scratch),
+                "database_url": "",
+                "order_webhook_url": SecretStr(""),
+                "intent_classifier": False,
+            }
+        )
+        engine = build_engine(isolated, llm)
+        sink = _Collector()
+        engine.register_sink(PLATFORM, sink)
+        await engine.start()
+        try:
+            for number, case in enumerate(cases):
+                report.results.append(await _run_case(engine, sink, number, case))
+        finally:
+            await engine.aclose()
+            engine.ledger.engine.dispose()
+    return report
+
+
+async def run_skill_eval(
+    llm: LLM,
+    settings: Settings | None = None,
+    cases: Sequence[SkillCase] | None = None,
+    record_to: sa.Engine | None = None,
+) -> dict[str, float]:
+    """Skill -> pass rate of ``llm`` on the shipped cases (or ``cases``), recorded when asked."""
+    report = await evaluate_skills(llm, settings or load_settings(), cases or load_cases())
+    if record_to is not None:
+        record_report(record_to, report)
+    return report.pass_rates()
+
+
+def record_report(database: sa.Engine, report: SkillEvalReport) -> None:
+    """Store the scores as one ``eval_runs`` row (kind "skills", subject the model)."""
+    metrics = {
+        row.skill: {
+            "cases": row.cases,
+            "passed": row.passed,
+            "pass_rate": row.pass_rate,
+            "mean_turn_s": row.mean_turn_s,
+        }
+        for row in report.scores()
+    }
+    row = {
+        "kind": KIND,
+        "subject": report.model,
+        "app_version": app_version(),
+        "metrics": metrics,
+        "created_at": time.time(),
+    }
+    with database.begin() as db:
+        db.execute(sa.insert(eval_runs).values(row))
+
+
+def app_version() -> str:
+    """The installed chatwright version."""
+    try:
+        return version("chatwright")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class _Collector:
+    """The eval platform's reply sink: replies by event id."""
+
+    def __init__(self) -> None:
+        self.replies: dict[str, list[Reply]] = {}
+
+    async def deliver(self, message: Message, reply: Reply) -> str | None:
+        self.replies.setdefault(message.event_id, []).append(reply)
+        return None
+
+    async def stream(self, message: Message, text: str) -> None:
+        """Streaming is not shown anywhere."""
+
+    async def settled(self, message: Message) -> None:
+        """Nothing waits on this."""
+
+
+async def _run_case(engine: Engine, sink: _Collector, number: int, case: SkillCase) -> CaseResult:
+    user, seconds = f"case-{number}", []
+    event_id = ""
+    for turn, text in enumerate(case.turns):
+        event_id = f"{user}-{turn}"
+        started = time.perf_counter()
+        await engine.submit(Message(PLATFORM, user, text, event_id, channel=PLATFORM))
+        await engine.join()
+        seconds.append(time.perf_counter() - started)
+    replies = sink.replies.get(event_id, [])
+    failures = [f for check in case.checks for f in check.failures(replies)]
+    if any(reply.notice for reply in replies):
+        failures.insert(0, "answered with a notice: " + " ".join(r.text for r in replies if r.notice))
+    return CaseResult(case, failures, seconds)
+
+
+def _field(replies: Sequence[Reply], path: str) -> Any:
+    if path == "text":
+        return "\n\n".join(reply.text for reply in replies)
+    value: Any = next((reply.data for reply in replies if reply.data), None)
+    for key in path.removeprefix("data").strip(".").split("."):
+        if not key:
+            continue
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _close(value: Any, expected: float) -> bool:
+    return isinstance(value, int | float) and math.isclose(value, expected, abs_tol=0.005)
+
+
+def _last_line(text: str) -> str:
+    lines = [re.sub(r"[\s*_`.,-]+", " ", line).strip().lower() for line in text.splitlines()]
+    return next((line for line in reversed(lines) if line), "")
