@@ -90,14 +90,16 @@ class Router:
             if name not in self.skills:
                 raise UnknownCommand(name, sorted(self.skills))
             return Route(self.skills[name], (command.group("rest") or "").strip(), "command")
-        if active_skill in self.skills and active_skill not in self.commands_only:
-            return Route(self.skills[active_skill], text, "dialogue")
-        if self.policy is not None:
-            mode_skill = await self.policy.channel_skill(message)
-            if mode_skill in self.skills and mode_skill not in self.commands_only:
-                return Route(self.skills[mode_skill], text, "channel")
-        if self.classifier is not None:
-            guess = await self.classifier.classify(text)
-            if guess in self.skills and guess not in self.commands_only:
-                return Route(self.skills[guess], text, "classifier")
+        if (held := self._free(active_skill)) is not None:
+            return Route(held, text, "dialogue")
+        mode_skill = None if self.policy is None else await self.policy.channel_skill(message)
+        if (by_mode := self._free(mode_skill)) is not None:
+            return Route(by_mode, text, "channel")
+        guess = None if self.classifier is None else await self.classifier.classify(text)
+        if (guessed := self._free(guess)) is not None:
+            return Route(guessed, text, "classifier")
         return Route(self.skills[self.fallback], text, "fallback")
+
+    def _free(self, name: str | None) -> Skill | None:
+        """The skill ``name`` when free text may go to it (it exists and is not command-only)."""
+        return None if name is None or name in self.commands_only else self.skills.get(name)

@@ -72,7 +72,7 @@ async def menu(services: AdminServices, invocation: Invocation) -> VerbResult:
 
 async def channel(services: AdminServices, invocation: Invocation) -> VerbResult:
     """``channel mode [default|translator] [platform:team:channel]`` (this channel by default)."""
-    args = [arg for arg in invocation.args]
+    args = list(invocation.args)
     if not args or args[0].lower() != "mode" or len(args) > 3:
         raise AdminError("Usage: /admin channel mode <translator|default> [platform:team:channel]")
     message = invocation.message
