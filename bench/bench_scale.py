@@ -1,0 +1,103 @@
+"""Scale-out throughput with FakeLLM: 1 engine process on SQLite, 1 and 3 processes on PostgreSQL.
+
+Run: .venv/bin/python bench/bench_scale.py   (PostgreSQL from `.ci/start-postgres`, or the URL in
+CHATWRIGHT_TEST_POSTGRES_URL; without it only SQLite is measured).
+Each engine runs in a process of its own (tests/fakes/engine_process.py) and every message is
+durable (inbox, turns, transcript, outbox, sent-mark). The events go to random processes, as a
+load balancer in front of Slack's HTTP events would send them; a process that gets a message
+for a scope another process holds leaves it to that one. The baseline is 1 process on
+PostgreSQL, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pytest
+
+from storage import create_database_engine, upgrade_schema
+from tests.fakes.engine_process import EngineProcess
+from tests.fakes.engines import postgres_schema, sqlite_url
+
+EVENTS = 6_000
+USERS = 200
+ROUNDS = 2
+"""Runs per setup; the best one counts (this machine is shared, so the slower runs are noise)."""
+
+
+def events() -> list[dict[str, str]]:
+    return [
+        {"user": f"user{n % USERS}", "channel": "general", "text": f"message {n}", "event_id": f"e{n}"}
+        for n in range(EVENTS)
+    ]
+
+
+def throughput(url: str, processes: int, folder: Path) -> float:
+    """Events per second through ``processes`` engines on ``url``, every event once to a random one."""
+    database = create_database_engine(url)
+    upgrade_schema(database)
+    database.dispose()
+    engines = [EngineProcess(url, log=folder / f"engine{n}.log") for n in range(processes)]
+    try:
+        for engine in engines:
+            engine.wait_ready()
+        batches: list[list[dict[str, str]]] = [[] for _ in engines]
+        route = random.Random(8)
+        for event in events():
+            batches[route.randrange(processes)].append(event)
+        started = time.perf_counter()
+        for engine, batch in zip(engines, batches, strict=True):
+            engine.send(batch)
+        engines[0].wait_until(
+            lambda: sum(len(engine.replies()) for engine in engines) >= EVENTS, 300, f"{EVENTS} replies"
+        )
+        return EVENTS / (time.perf_counter() - started)
+    finally:
+        for engine in engines:
+            engine.stop()
+
+
+@contextmanager
+def fresh(kind: str, folder: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield sqlite_url(folder)
+    else:
+        with postgres_schema() as url:
+            yield url
+
+
+def best_of(kind: str, processes: int) -> float:
+    rates = []
+    for _ in range(ROUNDS):
+        with tempfile.TemporaryDirectory() as folder, fresh(kind, Path(folder)) as url:
+            rates.append(throughput(url, processes, Path(folder)))
+    return max(rates)
+
+
+def main() -> None:
+    setups = [("sqlite", 1), ("postgresql", 1), ("postgresql", 3)]
+    results: dict[tuple[str, int], float] = {}
+    for kind, processes in setups:
+        try:
+            results[kind, processes] = best_of(kind, processes)
+        except pytest.skip.Exception as missing:
+            print(f"skipped {kind}: {missing.msg}")
+    baseline = results.get(("postgresql", 1))
+    print(f"{EVENTS:,} events from {USERS} users, each to one random process, FakeLLM, best of {ROUNDS}")
+    print(f"{'setup':<32}{'events/s':>12}{'vs 1 process PostgreSQL':>26}")
+    for (kind, processes), rate in results.items():
+        ratio = f"{rate / baseline:.2f}x" if baseline else "-"
+        label = f"{processes} process{'es' if processes > 1 else ''}, {kind}"
+        print(f"{label:<32}{rate:>12,.0f}{ratio:>26}")
+
+
+if __name__ == "__main__":
+    main()
