@@ -53,18 +53,30 @@ class AdminPolicy:
         self._clock = clock
         self._snapshot: RuntimeSnapshot | None = None
         self._read_at = 0.0
+        self._reading = asyncio.Lock()
+        self._generation = 0
 
     def invalidate(self) -> None:
         """Forget the cached state (after this process changed it)."""
         self._snapshot = None
+        self._generation += 1
 
     async def current(self) -> RuntimeSnapshot:
-        """The flags, channel modes and database admins, read again when stale."""
-        now = self._clock()
-        if self._snapshot is None or now - self._read_at > self._refresh_s:
-            self._snapshot = await asyncio.to_thread(self.store.snapshot)
-            self._read_at = now
-        return self._snapshot
+        """The flags, channel modes and database admins, read again (by one caller) when stale."""
+        if (snapshot := self._fresh()) is not None:
+            return snapshot
+        async with self._reading:
+            if (snapshot := self._fresh()) is None:
+                read_at, generation = self._clock(), self._generation
+                snapshot = await asyncio.to_thread(self.store.snapshot)
+                if generation == self._generation:  # not invalidated by a change meanwhile
+                    self._snapshot, self._read_at = snapshot, read_at
+            return snapshot
+
+    def _fresh(self) -> RuntimeSnapshot | None:
+        if self._snapshot is not None and self._clock() - self._read_at <= self._refresh_s:
+            return self._snapshot
+        return None
 
     async def pause(self, message: Message, command: str | None) -> MaintenanceNotice | None:
         """The maintenance notice for a non-admin while maintenance is on, else None."""
