@@ -14,6 +14,8 @@ from skills.prompts import load_prompts, unwrap
 
 NO_ERRORS = "No errors found"
 _REWRITE = re.compile(r"^for\s+(?P<audience>[^:]+):\s*(?P<text>.+)$", re.IGNORECASE | re.DOTALL)
+_ASKED = re.compile(r"^(?:please\s+)?proofread(?:\s+this|\s+my\s+text)?\s*:\s*", re.IGNORECASE)
+"""A request phrased in words ("proofread this: ..."), as free text routed here by the classifier."""
 _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 _MARKDOWN = re.compile(r"[\\*_~`|]")
 """Characters that would start or end inline Markdown (Discord) inside a redline's text."""
@@ -110,7 +112,7 @@ class ProofreadSkill:
 
     async def handle(self, request: SkillRequest) -> SkillResponse:
         """Ask the model for the corrected text; compare and diff in code."""
-        text = request.text.strip()
+        text = _ASKED.sub("", request.text.strip())
         if not text:
             return SkillResponse([Reply(USAGE, skill=self.name, notice=True)])
         rewrite = _REWRITE.match(text)

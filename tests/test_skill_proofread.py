@@ -53,6 +53,13 @@ async def test_a_correction_comes_with_a_redline() -> None:
     assert llm.prompts[0][1].content == f"```{WRONG}```"
 
 
+async def test_a_request_in_words_proofreads_only_the_text_after_it() -> None:
+    llm = FakeLLM(lambda messages: RIGHT)
+    await proofread(f"Please proofread this: {WRONG}", llm)
+
+    assert llm.prompts[0][1].content == f"```{WRONG}```"
+
+
 async def test_rewrite_mode_names_the_audience() -> None:
     llm = FakeLLM(lambda messages: "A dog is present in the garden.")
     response = await proofread(f"for an advanced reader, APA style: {WRONG}", llm)

@@ -57,6 +57,19 @@ async def test_one_translation_per_target_at_temperature_zero_with_a_strict_prom
     assert user.content == "```Hello there, my friend```"
 
 
+@pytest.mark.parametrize(
+    "text", ["Translate this into French: Hello there", "please translate it to fr: Hello there"]
+)
+async def test_free_text_naming_the_target_in_words_is_translated_into_it(
+    skill: TranslateSkill, text: str
+) -> None:
+    llm = FakeLLM(lambda messages: "Bonjour")
+    response = await skill.handle(SkillRequest(Message("test", "u1", text, "e1"), text, [], {}, llm))
+
+    assert response.replies[0].data == {"detected": "en", "translations": {"fr": "Bonjour"}}
+    assert llm.prompts[0][1].content == "```Hello there```"
+
+
 async def test_an_unknown_target_language_is_refused_without_a_model_call(skill: TranslateSkill) -> None:
     llm = FakeLLM()
     response = await ask(skill, llm, "to Klingon: Hello")

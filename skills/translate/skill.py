@@ -17,7 +17,7 @@ from skills.translate.languages import DEFAULT_LANGUAGES, Detector, code_of, dis
 from skills.translate.tables import json_to_html_table
 
 _TO = re.compile(
-    r"^to\s+(?P<targets>[^:]+?)(?:\s+(?P<register>formal|informal))?\s*:\s*(?P<text>.+)$",
+    r"^(?:(?:please\s+)?translate\s+(?:this\s+|it\s+)?(?:in)?)?to\s+(?P<targets>[^:]+?)(?:\s+(?P<register>formal|informal))?\s*:\s*(?P<text>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 _TONE = re.compile(r"^tone\s+(?P<tone>[^:]+):\s*(?P<text>.+)$", re.IGNORECASE | re.DOTALL)
