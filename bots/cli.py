@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from bots.cli_docs import add_eval_rag_command, add_ingest_command
 from conversation import ChatwrightError, Engine, Settings, build_engine, load_settings
 
 log = logging.getLogger("chatwright")
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     skills.add_argument("--cases", type=Path, help="a TOML file of cases (default: the shipped set)")
     skills.add_argument("--skill", action="append", help="only this skill's cases (repeatable)")
     skills.set_defaults(command=_eval_skills)
+    add_eval_rag_command(evaluations)
+    add_ingest_command(commands)
 
     admin = commands.add_parser("admin", help="run an /admin verb as the local superuser (audited)")
     admin.add_argument("words", nargs="+", metavar="VERB", help="e.g. stats, roles grant slack:U123")

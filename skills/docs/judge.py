@@ -17,7 +17,7 @@ from conversation.llm.base import LLM, ChatMessage, GenerationOptions, Role
 T = TypeVar("T")
 SCORE_MIN, SCORE_MAX = 0, 3
 """The judge's rating scale (TruLens' default for the triad), enforced by the JSON schema."""
-REASON_CHARS = 400
+REASON_CHARS = 240
 """Longest criteria/evidence string a judge may write, so a small model cannot ramble on."""
 
 
