@@ -73,14 +73,18 @@ async def serve(url: str, limits: EngineLimits, stall_after: int | None, model_d
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     emit({"ready": True})
 
+    async def submit(request: dict[str, str]) -> None:
+        message = Message(PLATFORM, request["user"], request["text"], request["event_id"], request["channel"])
+        submission = await engine.submit(message)
+        emit({"ack": message.event_id, "accepted": submission.accepted})
+
     async def submit_lines() -> None:
+        """Each line at once, without waiting for the ones before (as a web server would)."""
+        submitting: set[asyncio.Task[None]] = set()
         while line := await reader.readline():
-            request = json.loads(line)
-            message = Message(
-                PLATFORM, request["user"], request["text"], request["event_id"], request["channel"]
-            )
-            submission = await engine.submit(message)
-            emit({"ack": message.event_id, "accepted": submission.accepted})
+            task = asyncio.create_task(submit(json.loads(line)))
+            submitting.add(task)
+            task.add_done_callback(submitting.discard)
 
     reading = asyncio.create_task(submit_lines())
     await stop.wait()
