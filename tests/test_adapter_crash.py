@@ -22,7 +22,7 @@ from conversation import Engine, EngineLimits, Message, Submission
 from conversation.llm import ChatMessage, FakeLLM
 from conversation.llm.base import Completion, GenerationOptions, TokenSink
 from storage import Completion as LedgerCompletion
-from storage import NewEvent, OutboxKey
+from storage import NewEvent, SentReply, Written
 from tests.fakes.adapter_servers import (
     FIRST_DM,
     REPLIES,
@@ -151,8 +151,8 @@ async def test_slack_delivery_whose_inbox_write_fails_gets_500_and_its_retry_is_
     def write_unless_the_disk_fails(
         events: Sequence[NewEvent] = (),
         completions: Sequence[LedgerCompletion] = (),
-        sent: Sequence[OutboxKey] = (),
-    ) -> dict[str, int]:
+        sent: Sequence[SentReply] = (),
+    ) -> Written:
         if outage[0] and events:
             raise sa.exc.OperationalError("INSERT INTO inbox", {}, OSError("disk I/O error"))
         return write(events, completions, sent)

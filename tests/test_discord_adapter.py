@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -304,28 +303,3 @@ async def test_an_unknown_command_for_the_engine_is_answered_in_the_follow_up(bo
 
     (follow_up,) = bot.discord.calls_to("POST", r"/webhooks/.*")
     assert follow_up.json["content"].startswith("Unknown command /order.")
-
-
-# -- reactions --------------------------------------------------------------------------------
-
-
-async def test_thumbs_on_a_bot_reply_reach_the_feedback_hook_and_other_reactions_do_not(
-    bot: DiscordBot, caplog: pytest.LogCaptureFixture
-) -> None:
-    await bot.say_and_settle(bot.discord.message("rate me"), DM_ID)
-    (reply_id,) = bot.discord.messages
-    reactions = [
-        ("🎉", BOT_ID),
-        ("👎", USER_ID),
-        ("👍🏽", BOT_ID),
-    ]  # not feedback, not on a bot reply, feedback
-
-    with caplog.at_level(logging.DEBUG, logger="bots.discord.adapter"):
-        for emoji, author_id in reactions:
-            reaction = bot.discord.reaction(reply_id, emoji, channel_id=DM_ID, author_id=author_id)
-            await bot.discord.dispatch("MESSAGE_REACTION_ADD", reaction)
-        await bot.discord.until(lambda: "feedback" in caplog.text)
-
-    assert [record.getMessage() for record in caplog.records if "feedback" in record.getMessage()] == [
-        f"feedback +1 from user {USER_ID} on message {reply_id} in {DM_ID} (not stored yet)"
-    ]

@@ -108,15 +108,13 @@ class DiscordAdapter:
         if self.sink.expect(incoming, interaction):
             await self._submit(incoming)
 
-    def record_feedback(self, feedback: ReactionFeedback) -> None:
-        """Hook for 👍/👎 on the bot's replies; only logged until the engine can store feedback."""
-        log.debug(
-            "feedback %s from user %s on message %s in %s (not stored yet)",
-            "+1" if feedback.positive else "-1",
-            feedback.user,
-            feedback.message_id,
-            feedback.channel,
+    async def record_feedback(self, feedback: ReactionFeedback) -> None:
+        """Store a 👍/👎 (or its removal) on one of the bot's replies as the user's vote."""
+        stored = await self.engine.record_feedback(
+            PLATFORM, feedback.message_id, feedback.user, feedback.score
         )
+        if not stored:
+            log.debug("reaction on message %s: not a reply the engine knows", feedback.message_id)
 
     async def _submit(self, incoming: Message) -> None:
         try:
@@ -132,18 +130,25 @@ class DiscordAdapter:
         else:
             self.sink.forget(incoming)
 
+    async def _receive_reaction(self, reaction: discord.RawReactionActionEvent) -> None:
+        me = self.client.user
+        feedback = None if me is None else feedback_from_reaction(reaction, me.id)
+        if feedback is not None:
+            await self.record_feedback(feedback)
+
     def _listen(self) -> None:
         async def on_message(message: discord.Message) -> None:
             await self.receive_message(message)
 
         async def on_raw_reaction_add(reaction: discord.RawReactionActionEvent) -> None:
-            me = self.client.user
-            feedback = None if me is None else feedback_from_reaction(reaction, me.id)
-            if feedback is not None:
-                self.record_feedback(feedback)
+            await self._receive_reaction(reaction)
+
+        async def on_raw_reaction_remove(reaction: discord.RawReactionActionEvent) -> None:
+            await self._receive_reaction(reaction)
 
         self.client.event(on_message)
         self.client.event(on_raw_reaction_add)
+        self.client.event(on_raw_reaction_remove)
 
 
 def _report_gateway_end(task: asyncio.Task[None]) -> None:

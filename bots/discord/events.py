@@ -13,7 +13,7 @@ PLATFORM = "discord"
 _MESSAGE_EVENT = "discord-msg-"
 _COMMAND_EVENT = "discord-cmd-"
 _ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-_FEEDBACK = {"👍": True, "👎": False}
+_FEEDBACK = {"👍": 1, "👎": -1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +30,12 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class ReactionFeedback:
-    """A thumbs-up or thumbs-down a user put on one of the bot's messages."""
+    """A thumbs-up (+1) or thumbs-down (-1) a user put on one of the bot's messages, or took back (0)."""
 
     user: str
     channel: str
     message_id: str
-    positive: bool
+    score: int
 
 
 def place_of(channel: object, channel_id: int, guild_id: int | None) -> Place:
@@ -95,12 +95,16 @@ def command_message(interaction: discord.Interaction[discord.Client], name: str,
 
 
 def feedback_from_reaction(reaction: discord.RawReactionActionEvent, bot_id: int) -> ReactionFeedback | None:
-    """A 👍/👎 (any skin tone) by a user on one of the bot's messages, else None."""
-    positive = _FEEDBACK.get((reaction.emoji.name or "")[:1])
-    if positive is None or reaction.user_id == bot_id or reaction.message_author_id != bot_id:
+    """A 👍/👎 (any skin tone) a user added to (or removed from, score 0) a bot message, else None.
+
+    A removal does not name the message's author; the engine finds no reply for other messages.
+    """
+    score = _FEEDBACK.get((reaction.emoji.name or "")[:1])
+    added = reaction.event_type == "REACTION_ADD"
+    if score is None or reaction.user_id == bot_id or (added and reaction.message_author_id != bot_id):
         return None
     return ReactionFeedback(
-        str(reaction.user_id), str(reaction.channel_id), str(reaction.message_id), positive
+        str(reaction.user_id), str(reaction.channel_id), str(reaction.message_id), score if added else 0
     )
 
 

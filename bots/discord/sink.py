@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -115,24 +116,35 @@ class DiscordSink:
 
     # -- ReplySink ------------------------------------------------------------------------
 
-    async def deliver(self, message: Message, reply: Reply) -> None:
-        """Send ``reply`` in pages of at most 2,000 characters; returning means Discord took them all."""
+    async def deliver(self, message: Message, reply: Reply) -> str | None:
+        """Send ``reply`` in pages of at most 2,000 characters; returning means Discord took them all.
+
+        Returns the id of the first page's message (the one reactions rate). Pages posted in a
+        channel carry nonces (see ``_post_first``), so a reply delivered again after a crash, within
+        the few minutes Discord remembers nonces, is not posted twice.
+        """
         await self._until_connected()
         pages = [page for page in paginate(reply.text) if page.strip()]
+        first_id: int | None = None
         pending = self._commands.get(message.event_id)
         if pending is not None and not pending.expired:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(pending.acknowledged.wait(), ACK_WAIT_S)
             if pending.deferred:
-                pages = await self._follow_up(pending, pages)
+                first_id, pages = await self._follow_up(pending, pages)
         live = self._live.pop(message.event_id, None)
         posted = None if live is None else await live.finish()
         self._stop_typing(message.event_id)
         for number, page in enumerate(pages):
             if number == 0 and posted is not None:
-                await posted.edit(content=page)
+                sent = await posted.edit(content=page)
+            elif number == 0:
+                sent = await self._post_first(message, reply, page)
             else:
-                await self._post(message, page, first=number == 0)
+                nonce = nonce_for(message.event_id, number, reply.text)
+                sent = await self._post(message, page, first=False, nonce=nonce)
+            first_id = first_id or sent.id
+        return None if first_id is None else str(first_id)
 
     async def stream(self, message: Message, text: str) -> None:
         """Show generated text by posting, then editing, one message (not for slash commands)."""
@@ -143,7 +155,7 @@ class DiscordSink:
             self._stop_typing(message.event_id)
 
             async def send_first(preview: str) -> discord.Message:
-                return await self._post(message, preview, first=True)
+                return await self._post(message, preview, first=True, nonce=nonce_for(message.event_id))
 
             live = self._live[message.event_id] = LiveMessage(send_first, self.edit_interval_s)
         live.append(text)
@@ -157,21 +169,41 @@ class DiscordSink:
 
     # -- Discord calls --------------------------------------------------------------------
 
-    async def _follow_up(self, pending: PendingCommand, pages: list[str]) -> list[str]:
-        """Send pages as follow-ups; returns those left to send in the channel if the token failed."""
+    async def _follow_up(self, pending: PendingCommand, pages: list[str]) -> tuple[int | None, list[str]]:
+        """Send pages as follow-ups; the first one's id, and the pages left if the token failed."""
+        first_id = None
         for number, page in enumerate(pages):
             try:
-                await pending.interaction.followup.send(
-                    page, allowed_mentions=QUIET_MENTIONS, ephemeral=is_private(pending.interaction)
+                sent = await pending.interaction.followup.send(
+                    page,
+                    allowed_mentions=QUIET_MENTIONS,
+                    wait=True,
+                    ephemeral=is_private(pending.interaction),
                 )
             except discord.HTTPException as error:
                 if error.status not in EXPIRED_TOKEN_STATUSES:
                     raise
                 log.warning("interaction follow-up refused (%s); the rest goes to the channel", error)
-                return pages[number:]
-        return []
+                return first_id, pages[number:]
+            first_id = first_id or sent.id
+        return first_id, []
 
-    async def _post(self, message: Message, text: str, *, first: bool) -> discord.Message:
+    async def _post_first(self, message: Message, reply: Reply, page: str) -> discord.Message:
+        """Post a reply's first page under the nonce of its message, the one a streamed preview had.
+
+        Discord creates the message, or, when one was already posted under that nonce (before a
+        crash), returns it: if it shows this page (or a preview of it, which is then completed)
+        nothing is posted again. A message showing something else is an earlier reply of the same
+        message; the page is then posted under a nonce of its own.
+        """
+        sent = await self._post(message, page, first=True, nonce=nonce_for(message.event_id))
+        if sent.content == page:
+            return sent
+        if sent.content.strip() and page.startswith(sent.content):
+            return await sent.edit(content=page)
+        return await self._post(message, page, first=True, nonce=nonce_for(message.event_id, 0, reply.text))
+
+    async def _post(self, message: Message, text: str, *, first: bool, nonce: str) -> discord.Message:
         """Post ``text`` where ``message`` was said; the first page replies to it in guild channels."""
         source = source_message_id(message.event_id)
         reference = None
@@ -182,8 +214,8 @@ class DiscordSink:
             )
         channel = self._channel_of(message)
         if reference is None:
-            return await channel.send(text, allowed_mentions=QUIET_MENTIONS)
-        return await channel.send(text, allowed_mentions=QUIET_MENTIONS, reference=reference)
+            return await channel.send(text, allowed_mentions=QUIET_MENTIONS, nonce=nonce)
+        return await channel.send(text, allowed_mentions=QUIET_MENTIONS, reference=reference, nonce=nonce)
 
     async def _until_connected(self) -> None:
         async with asyncio.timeout(CONNECT_WAIT_S):
@@ -208,3 +240,15 @@ class DiscordSink:
         task = self._typing.pop(event_id, None)
         if task is not None:
             task.cancel()
+
+
+def nonce_for(*parts: object) -> str:
+    """Discord's idempotency key (at most 25 characters) for a post identified by ``parts``.
+
+    Built from what the outbox stores (the message's event id, a page number, the reply's text),
+    so a redelivery after a restart sends the same nonce and Discord returns the message it
+    already has instead of posting it again. A message's first post (a streamed preview or the
+    first page of its first reply) uses the event id alone.
+    """
+    key = "\x00".join(map(str, parts)).encode()
+    return hashlib.sha256(key).hexdigest()[:25]

@@ -6,14 +6,16 @@ with the same URL, so sharded clients find it too).
 
 REST: every request is recorded (``calls``); it answers login and application info, command sync,
 channel messages (create, edit), typing, interaction callbacks and webhook follow-ups, rejects
-empty or over-2,000-character content like Discord does, and can answer the next calls to a route
-with 429 + ``retry_after`` (``rate_limit``).
+empty or over-2,000-character content like Discord does, honours ``enforce_nonce`` (a message posted
+again with the nonce of one posted in the last minutes returns that message, creating none), and can
+answer the next calls to a route with 429 + ``retry_after`` (``rate_limit``).
 
 Gateway: HELLO, IDENTIFY -> READY (with ``resume_gateway_url`` pointing back here) and one
 GUILD_CREATE per guild, heartbeat ACKs, numbered dispatches (``dispatch``), a dropped connection
 (``drop_connection``) and RESUME with replay of the events after the client's sequence, or from an
-earlier one to imitate Discord delivering an event twice. Frames are zlib-stream compressed when
-the client asks for it, as discord.py does by default.
+earlier one to imitate Discord delivering an event twice. Frames are compressed (zstd-stream or
+zlib-stream) when the client asks for it, as discord.py does by default (zstd when ``zstandard`` is
+installed).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
+import zstandard
 from aiohttp import WSMsgType, web
 
 Payload = dict[str, Any]
@@ -49,6 +52,8 @@ THREAD_ID = 1_100_000_000_000_000_103
 DM_ID = 1_100_000_000_000_000_200
 """The DM channel between USER_ID and the bot."""
 CONTENT_LIMIT = 2000
+NONCE_MEMORY_S = 5 * 60.0
+"""How long Discord remembers a nonce for ``enforce_nonce`` ("the past few minutes")."""
 HEARTBEAT_MS = 41_250
 
 
@@ -71,7 +76,7 @@ class GatewayConnection:
     path: str
     """"/" for a fresh session, "/resume" when the client followed ``resume_gateway_url``."""
     compressed: bool
-    """True when the client asked for zlib-stream transport compression (and got it)."""
+    """True when the client asked for zstd-stream or zlib-stream transport compression (and got it)."""
 
 
 @dataclass(slots=True)
@@ -87,15 +92,14 @@ class RateLimit:
 @dataclass(slots=True)
 class _Connection:
     socket: web.WebSocketResponse
-    compressor: Any = None
+    compressor: Callable[[bytes], bytes] | None = None
 
     async def send(self, payload: Payload) -> None:
         data = json.dumps(payload)
         if self.compressor is None:
             await self.socket.send_str(data)
         else:
-            compressed = self.compressor.compress(data.encode()) + self.compressor.flush(zlib.Z_SYNC_FLUSH)
-            await self.socket.send_bytes(compressed)
+            await self.socket.send_bytes(self.compressor(data.encode()))
 
 
 def user(user_id: int, name: str, *, bot: bool = False) -> Payload:
@@ -185,6 +189,7 @@ class FakeDiscord:
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self._rate_limits: list[RateLimit] = []
         self._interaction_channels: dict[str, int] = {}
+        self._nonces: dict[str, tuple[int, float]] = {}
         self._session_id = ""
         self._sequence = 0
         self._events: list[Payload] = []
@@ -311,6 +316,12 @@ class FakeDiscord:
             "type": 0,
         }
 
+    def reaction_removal(self, message_id: int, emoji: str, *, channel_id: int) -> Payload:
+        """A MESSAGE_REACTION_REMOVE payload: USER_ID takes a reaction back (it names no author)."""
+        payload = self.reaction(message_id, emoji, channel_id=channel_id)
+        del payload["message_author_id"], payload["burst"]
+        return payload
+
     def _message_object(self, channel_id: int, content: str, author: Payload, **extra: Any) -> Payload:
         return {
             "id": str(next(self._ids)),
@@ -337,9 +348,9 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket_ = web.WebSocketResponse()
         await socket_.prepare(request)
-        zlib_stream = request.query.get("compress") == "zlib-stream"
-        self.connections.append(GatewayConnection(request.path, zlib_stream))
-        connection = _Connection(socket_, zlib.compressobj() if zlib_stream else None)
+        compressor = _compressor(request.query.get("compress", ""))
+        self.connections.append(GatewayConnection(request.path, compressor is not None))
+        connection = _Connection(socket_, compressor)
         await connection.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}})
         async for frame in socket_:
             if frame.type is not WSMsgType.TEXT:
@@ -446,9 +457,17 @@ class FakeDiscord:
         problem = _content_problem(body.get("content"))
         if problem is not None:
             return 400, problem
+        nonce = str(body["nonce"]) if body.get("enforce_nonce") and "nonce" in body else None
+        if nonce is not None and nonce in self._nonces:
+            message_id, at = self._nonces[nonce]
+            if time.monotonic() - at < NONCE_MEMORY_S and message_id in self.messages:
+                return 200, self.messages[message_id]
         message = self._message_object(channel_id, body["content"], BOT)
         if "message_reference" in body:
             message["message_reference"] = body["message_reference"]
+        if nonce is not None:
+            message["nonce"] = nonce
+            self._nonces[nonce] = (int(message["id"]), time.monotonic())
         self.messages[int(message["id"])] = message
         return 200, message
 
@@ -475,6 +494,17 @@ class FakeDiscord:
             "verify_key": "0" * 64,
             "flags": 0,
         }
+
+
+def _compressor(kind: str) -> Callable[[bytes], bytes] | None:
+    """One frame's bytes in the named transport compression (a stream across frames), or None."""
+    if kind == "zstd-stream":
+        zstd = zstandard.ZstdCompressor().compressobj()
+        return lambda data: zstd.compress(data) + zstd.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+    if kind == "zlib-stream":
+        deflate = zlib.compressobj()
+        return lambda data: deflate.compress(data) + deflate.flush(zlib.Z_SYNC_FLUSH)
+    return None
 
 
 def _json_response(answer: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:
