@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from skills.docs.library import DocsLibrary
 from storage.tables import eval_runs
 
 NOT_FOUND_ANSWER = "I don't know."
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,15 +129,33 @@ def triad(
 
     scale: dict[str, Any] = {"min_score_val": SCORE_MIN, "max_score_val": SCORE_MAX}
     context_relevance = _graded_mean(
-        [judge.context_relevance_with_cot_reasons(question, context, **scale)[0] for context in contexts]
+        [
+            _judged(judge.context_relevance_with_cot_reasons, question, context, **scale)
+            for context in contexts
+        ]
     )
     # Trivial-statement filtering is off: TruLens eval()s the judge's reply to do it.
     per_sentence = GroundednessConfigs(use_sent_tokenize=True, filter_trivial_statements=False)
-    groundedness, _ = judge.groundedness_measure_with_cot_reasons(
-        "\n\n".join(contexts), answer, groundedness_configs=per_sentence, **scale
+    groundedness = _judged(
+        judge.groundedness_measure_with_cot_reasons,
+        "\n\n".join(contexts),
+        answer,
+        groundedness_configs=per_sentence,
+        **scale,
     )
-    answer_relevance, _ = judge.relevance_with_cot_reasons(question, answer, **scale)
+    answer_relevance = _judged(judge.relevance_with_cot_reasons, question, answer, **scale)
     return context_relevance, groundedness, answer_relevance
+
+
+def _judged(feedback: Callable[..., tuple[float, Any]], *args: Any, **kwargs: Any) -> float:
+    """The feedback's score, or -1 (left out of the means) when the judge's reply cannot be parsed."""
+    from trulens.feedback.generated import ParseError  # noqa: PLC0415
+
+    try:
+        return float(feedback(*args, **kwargs)[0])
+    except ParseError as error:
+        log.warning("the judge's reply could not be scored: %s", str(error)[:200])
+        return -1.0
 
 
 def _graded_mean(scores: Sequence[float]) -> float:
