@@ -45,9 +45,11 @@ class MatrixVectorStore(BasePydanticVectorStore):
         return None
 
     @property
-    def size(self) -> int:
-        """How many vectors are stored."""
-        return len(self._ids)
+    def matrix(self) -> Matrix:
+        """The stored unit vectors, one row per node (read-only view)."""
+        view = self._matrix.view()
+        view.flags.writeable = False
+        return view
 
     def add(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[str]:
         """Append the nodes' embeddings (normalised to unit length)."""
