@@ -29,7 +29,9 @@ from tests.fakes.adapter_servers import (
     discord_answers,
     dm_from,
     inbox_statuses,
+    lose_sent_marks,
     point_discord_py_at,
+    sent_marks,
     serve_discord,
     serve_slack,
     slack_answers,
@@ -287,3 +289,55 @@ async def test_discord_answer_committed_but_not_posted_before_a_crash_is_posted_
         answers = discord_answers(fake)
 
     assert answers == Counter({"echo: post this after the crash": 1})
+
+
+# -- killed after the platform took the reply, before the sent mark -------------------------------
+
+
+async def test_slack_reply_posted_but_not_marked_sent_before_a_crash_is_not_posted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database_url = sqlite_url(tmp_path)
+    async with FakeSlackApi() as slack:
+        first = make_engine(database_url, FakeLLM(), NO_RETRY)
+        lose_sent_marks(first, monkeypatch)
+        async with serve_slack(slack, first) as server:
+            assert (await server.deliver(slack_dm("say this once"))).status_code == 200
+            await slack.wait_until(lambda: bool(slack_answers(slack)))
+            await first.join()
+        unsent = sent_marks(database_url)
+
+        restarted = make_engine(database_url, FakeLLM(), NO_RETRY)
+        async with serve_slack(slack, restarted):
+            await restarted.join()  # the unsent reply is delivered again: found, not re-posted
+        looked_up = slack.calls_to("conversations.history")
+
+    assert unsent == [None]
+    assert slack_answers(slack) == Counter({"echo: say this once": 1})
+    assert [call.args["channel"] for call in looked_up] == ["D1"]
+    assert sent_marks(database_url) != [None]
+
+
+async def test_discord_reply_posted_but_not_marked_sent_before_a_crash_is_not_posted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database_url = sqlite_url(tmp_path)
+    async with FakeDiscord() as fake:
+        point_discord_py_at(fake, monkeypatch)
+        first = make_engine(database_url, FakeLLM(), NO_RETRY)
+        lose_sent_marks(first, monkeypatch)
+        async with serve_discord(fake, first):
+            await fake.dispatch("MESSAGE_CREATE", dm_from(fake, 0, "say this once"))
+            await fake.until(lambda: fake.contents_in(FIRST_DM))
+            await first.join()
+        unsent = sent_marks(database_url)
+
+        restarted = make_engine(database_url, FakeLLM(), NO_RETRY)
+        async with serve_discord(fake, restarted):
+            await restarted.join()  # the unsent reply is delivered again, with the same nonce
+        posts = fake.calls_to("POST", REPLIES)
+
+    assert unsent == [None]
+    assert len(posts) == 2 and posts[0].json["nonce"] == posts[1].json["nonce"]
+    assert discord_answers(fake) == Counter({"echo: say this once": 1})
+    assert sent_marks(database_url) != [None]

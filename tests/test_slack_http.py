@@ -117,7 +117,9 @@ def in_channel(text: str, ts: str, user: str = "U1", **extra: str) -> Payload:
 async def test_a_dm_gets_exactly_one_post_with_the_answer_in_the_dm(bot: SlackOverHttp) -> None:
     await bot.send_and_settle(dm("hello there"))
 
-    assert bot.posts() == [{"channel": "D1", "text": "echo: hello there"}]
+    [post] = bot.posts()
+    assert post == {"channel": "D1", "text": "echo: hello there", "metadata": post["metadata"]}
+    assert post["metadata"]["event_type"] == "chatwright_reply"  # how a restart finds it again
     assert {call.token for call in bot.slack.calls} == {"xoxb-test"}
 
 

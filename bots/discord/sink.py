@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from bots.discord.commands import is_private
 from bots.discord.events import source_message_id
 from bots.discord.live import LiveMessage
 from bots.discord.paging import paginate
+from bots.reply_keys import reply_key
 from conversation import Message, Reply
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ class DiscordSink:
             elif number == 0:
                 sent = await self._post_first(message, reply, page)
             else:
-                nonce = nonce_for(message.event_id, number, reply.text)
+                nonce = reply_key(message.event_id, number, reply.text)
                 sent = await self._post(message, page, first=False, nonce=nonce)
             first_id = first_id or sent.id
         return None if first_id is None else str(first_id)
@@ -155,7 +155,7 @@ class DiscordSink:
             self._stop_typing(message.event_id)
 
             async def send_first(preview: str) -> discord.Message:
-                return await self._post(message, preview, first=True, nonce=nonce_for(message.event_id))
+                return await self._post(message, preview, first=True, nonce=reply_key(message.event_id))
 
             live = self._live[message.event_id] = LiveMessage(send_first, self.edit_interval_s)
         live.append(text)
@@ -196,12 +196,12 @@ class DiscordSink:
         nothing is posted again. A message showing something else is an earlier reply of the same
         message; the page is then posted under a nonce of its own.
         """
-        sent = await self._post(message, page, first=True, nonce=nonce_for(message.event_id))
+        sent = await self._post(message, page, first=True, nonce=reply_key(message.event_id))
         if sent.content == page:
             return sent
         if sent.content.strip() and page.startswith(sent.content):
             return await sent.edit(content=page)
-        return await self._post(message, page, first=True, nonce=nonce_for(message.event_id, 0, reply.text))
+        return await self._post(message, page, first=True, nonce=reply_key(message.event_id, 0, reply.text))
 
     async def _post(self, message: Message, text: str, *, first: bool, nonce: str) -> discord.Message:
         """Post ``text`` where ``message`` was said; the first page replies to it in guild channels."""
@@ -240,15 +240,3 @@ class DiscordSink:
         task = self._typing.pop(event_id, None)
         if task is not None:
             task.cancel()
-
-
-def nonce_for(*parts: object) -> str:
-    """Discord's idempotency key (at most 25 characters) for a post identified by ``parts``.
-
-    Built from what the outbox stores (the message's event id, a page number, the reply's text),
-    so a redelivery after a restart sends the same nonce and Discord returns the message it
-    already has instead of posting it again. A message's first post (a streamed preview or the
-    first page of its first reply) uses the event id alone.
-    """
-    key = "\x00".join(map(str, parts)).encode()
-    return hashlib.sha256(key).hexdigest()[:25]

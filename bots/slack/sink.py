@@ -9,6 +9,8 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bots.reply_keys import reply_key
+from bots.slack.posted import posted_replies, reply_metadata
 from bots.slack.progress import CallRate, ProgressMessage, ProgressTiming
 from bots.slack.render import render_reply, split_for_slack
 from conversation import Message, Reply
@@ -30,9 +32,12 @@ class SlackSink:
         self._progress_rate = CallRate(self._timing.calls_per_s)
         self._progress: dict[str, ProgressMessage] = {}
         self._response_urls: dict[str, str] = {}
+        self._accepted_here: set[str] = set()
+        """Messages accepted by this process and not settled yet: their replies cannot be out yet."""
 
     def expect(self, message: Message) -> None:
         """``message`` was accepted: start the clock after which a placeholder shows progress."""
+        self._accepted_here.add(message.event_id)
         self._progress_of(message)
 
     def remember_response_url(self, message: Message, response_url: str) -> None:
@@ -47,23 +52,33 @@ class SlackSink:
         """Post the reply (the first piece into the placeholder, if one is showing).
 
         Returns the ts of the first piece's message, the one users react to (None when it went
-        through a slash command's response_url, which tells no ts).
+        through a slash command's response_url, which tells no ts). A reply to a message this
+        process did not accept (redelivered after a restart) skips the pieces already posted.
         """
-        first, *rest = split_for_slack(render_reply(reply))
+        pieces = split_for_slack(render_reply(reply))
         if reply.ephemeral:  # for its asker only: never into the public placeholder (settled removes it)
-            for piece in (first, *rest):
+            for piece in pieces:
                 await self._post(message, piece, ephemeral=True)
             return None
+        keys = [reply_key(message.event_id, number, reply.text) for number in range(len(pieces))]
+        posted = (
+            {} if message.event_id in self._accepted_here else await posted_replies(self._client, message)
+        )
         progress = self._progress.pop(message.event_id, None)
         placeholder = await progress.finish() if progress is not None else None
-        if placeholder is not None:
-            await self._client.chat_update(channel=message.channel, ts=placeholder, text=first)
-            ts: str | None = placeholder
-        else:
-            ts = await self._post(message, first)
-        for piece in rest:
-            await self._post(message, piece)
-        return ts
+        first_ts: str | None = None
+        for number, (piece, key) in enumerate(zip(pieces, keys, strict=True)):
+            if key in posted:
+                ts: str | None = posted[key]
+            elif number == 0 and placeholder is not None:
+                await self._client.chat_update(
+                    channel=message.channel, ts=placeholder, text=piece, metadata=reply_metadata(key)
+                )
+                ts = placeholder
+            else:
+                ts = await self._post(message, piece, key=key)
+            first_ts = ts if number == 0 else first_ts
+        return first_ts
 
     async def stream(self, message: Message, text: str) -> None:
         """Add a generated piece to the progress message."""
@@ -72,6 +87,7 @@ class SlackSink:
     async def settled(self, message: Message) -> None:
         """Remove a placeholder no reply took over (the reply failed or there was none)."""
         self.forget(message)
+        self._accepted_here.discard(message.event_id)
         progress = self._progress.pop(message.event_id, None)
         placeholder = await progress.finish() if progress is not None else None
         if placeholder is not None:
@@ -104,8 +120,10 @@ class SlackSink:
             self._progress[message.event_id] = progress
         return progress
 
-    async def _post(self, message: Message, text: str, *, ephemeral: bool = False) -> str | None:
-        """Post ``text``; the message's ts, or None when it has none users can react to."""
+    async def _post(
+        self, message: Message, text: str, *, ephemeral: bool = False, key: str | None = None
+    ) -> str | None:
+        """Post ``text`` (marked as reply piece ``key``); its ts, or None when it has none users can rate."""
         try:
             if ephemeral:
                 await self._client.chat_postEphemeral(
@@ -113,7 +131,10 @@ class SlackSink:
                 )
                 return None
             posted = await self._client.chat_postMessage(
-                channel=message.channel, thread_ts=message.thread or None, text=text
+                channel=message.channel,
+                thread_ts=message.thread or None,
+                text=text,
+                metadata=None if key is None else reply_metadata(key),
             )
             return str(posted["ts"])
         except SlackApiError as error:

@@ -11,7 +11,7 @@ import asyncio
 import json
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -28,6 +28,7 @@ from bots.runner import configured_adapters
 from bots.slack import EVENTS_PATH
 from bots.web import create_app
 from conversation import Engine, load_settings
+from storage import Completion, NewEvent, SentReply, Written
 from storage.tables import feedback, inbox, outbox
 from tests.fakes.discord_api import BOTS_ID, FakeDiscord, Payload, user
 from tests.fakes.slack_api import FakeSlackApi, signed_headers
@@ -137,6 +138,29 @@ def feedback_votes(database_url: str) -> list[tuple[str, str, str, int]]:
         ]
     database.dispose()
     return sorted(votes)
+
+
+def lose_sent_marks(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``engine`` write everything but its sent marks, as a process killed right after a post."""
+    write = engine.ledger.write
+
+    def write_without_sent_marks(
+        events: Sequence[NewEvent] = (),
+        completions: Sequence[Completion] = (),
+        sent: Sequence[SentReply] = (),
+    ) -> Written:
+        return write(events, completions, ())
+
+    monkeypatch.setattr(engine.ledger, "write", write_without_sent_marks)
+
+
+def sent_marks(database_url: str) -> list[float | None]:
+    """When each outbox row was marked sent (None: not yet)."""
+    database = sa.create_engine(database_url)
+    with database.connect() as connection:
+        marks = list(connection.execute(sa.select(outbox.c.sent_at)).scalars())
+    database.dispose()
+    return marks
 
 
 async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:

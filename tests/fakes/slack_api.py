@@ -1,7 +1,8 @@
 """FakeSlackApi: a local Slack Web API and Socket Mode server on 127.0.0.1, for the real SDK.
 
-It answers the Web API methods the adapter uses, keeps the messages posted (edits and deletions
-applied), records every call, can answer the next calls with 429 + Retry-After or an error, serves
+It answers the Web API methods the adapter uses, keeps the messages posted (edits, deletions and
+message metadata applied; read back by ``conversations.history``/``conversations.replies``),
+records every call, can answer the next calls with 429 + Retry-After or an error, serves
 response_urls, and runs a Socket Mode websocket that pushes envelopes and records their acks.
 The functions at the end build signed Events API requests and payloads the way Slack sends them.
 """
@@ -49,6 +50,7 @@ class PostedMessage:
     text: str
     edits: int = 0
     deleted: bool = False
+    metadata: Payload | None = None
 
 
 @dataclass(slots=True)
@@ -84,6 +86,7 @@ class FakeSlackApi:
         self.base_url = f"{self.root}/api/"
         app = web.Application()
         app.router.add_post("/api/{method}", self._web_api)
+        app.router.add_get("/api/{method}", self._web_api)
         app.router.add_post("/respond/{channel}", self._response_url)
         app.router.add_get("/socket", self._socket_mode)
         self._runner = web.AppRunner(app)
@@ -190,7 +193,9 @@ class FakeSlackApi:
         if method in ("chat.postMessage", "chat.postEphemeral"):
             ts = f"{1_700_000_000 + next(self._ts)}.000100"
             if method == "chat.postMessage":
-                self.messages.append(PostedMessage(args["channel"], ts, args.get("thread_ts"), args["text"]))
+                new = PostedMessage(args["channel"], ts, args.get("thread_ts"), args["text"])
+                new.metadata = _metadata(args)
+                self.messages.append(new)
             return {"ok": True, "channel": args["channel"], "ts": ts, "message_ts": ts}
         if method in ("chat.update", "chat.delete"):
             posted = next((m for m in self.messages if m.ts == args["ts"]), None)
@@ -198,9 +203,32 @@ class FakeSlackApi:
                 return {"ok": False, "error": "message_not_found"}
             if method == "chat.update":
                 posted.text, posted.edits = args["text"], posted.edits + 1
+                posted.metadata = _metadata(args) or posted.metadata
             posted.deleted = method == "chat.delete"
             return {"ok": True, "channel": posted.channel, "ts": posted.ts}
+        if method in ("conversations.history", "conversations.replies"):
+            return {"ok": True, "messages": self._history(method, args), "has_more": False}
         return {"ok": True}
+
+    def _history(self, method: str, args: Payload) -> list[Payload]:
+        """Messages after ``oldest`` (or at it, ``inclusive``): top-level ones, or thread ``ts``'s."""
+        thread = args.get("ts") if method == "conversations.replies" else None
+        oldest = float(args.get("oldest") or 0)
+        inclusive = _flag(args.get("inclusive"))
+        found = [
+            m
+            for m in self.messages
+            if m.channel == args["channel"]
+            and m.thread_ts == thread
+            and (float(m.ts) >= oldest if inclusive else float(m.ts) > oldest)
+            and not m.deleted
+        ]
+        with_metadata = _flag(args.get("include_all_metadata"))
+        return [
+            {"type": "message", "ts": m.ts, "text": m.text, "bot_id": self.bot_id}
+            | ({"metadata": m.metadata} if with_metadata and m.metadata else {})
+            for m in found
+        ]
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body: Payload = await request.json()
@@ -229,6 +257,17 @@ class FakeSlackApi:
     def _record(self, call: ApiCall) -> None:
         self.calls.append(call)
         self._waiters.changed.set()
+
+
+def _flag(value: object) -> bool:
+    """A boolean Web API argument, as sent in a query or form ("1", "true") or JSON."""
+    return str(value).lower() in ("1", "true")
+
+
+def _metadata(args: Payload) -> Payload | None:
+    """The ``metadata`` argument of a post (JSON in a JSON body, a JSON string in a form)."""
+    metadata = args.get("metadata")
+    return json.loads(metadata) if isinstance(metadata, str) else metadata
 
 
 # -- requests as Slack sends them ---------------------------------------------------------
