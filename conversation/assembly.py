@@ -33,10 +33,9 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         OrderStore(database),
         WebhookPolicy(webhook, first_retry_s=settings.order_webhook_retry_s) if webhook else None,
     )
-    order = OrderSkill(menu_path=settings.order_menu, sink=order_sink)
     skills: dict[str, Skill] = {
         "chat": ChatSkill(settings.persona, settings.max_reply_tokens),
-        "order": order,
+        "order": OrderSkill(menu_path=settings.order_menu, sink=order_sink),
         "translate": TranslateSkill(
             tuple(settings.detect_languages or DEFAULT_LANGUAGES), tuple(settings.team_languages)
         ),
@@ -53,7 +52,7 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         poll_s=settings.poll_s,
     )
     classifier = NearestExamplesClassifier(skills, llm) if settings.intent_classifier else None
-    admin = build_administration(database, settings, order)
+    admin = build_administration(database, settings, skills)
     router = Router(
         skills | admin.skills,
         classifier=classifier,

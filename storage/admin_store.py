@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.tables import audit_log, channel_settings, runtime_flags, users
+from storage.tables import audit_log, channel_settings, documents, runtime_flags, users
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,21 +107,39 @@ class AdminStore:
 
     def set_channel_mode(self, platform: str, team: str, channel: str, mode: str) -> None:
         """Put a channel in ``mode`` (``default`` or ``translator``)."""
+        self._set_channel(platform, team, channel, mode=mode)
+
+    def bind_collection(self, platform: str, team: str, channel: str, collection: str | None) -> None:
+        """Make ``/ask`` in a channel answer from ``collection`` (None: the default collection)."""
+        self._set_channel(platform, team, channel, collection=collection)
+
+    def collections(self) -> tuple[list[tuple[str, int, int]], list[tuple[str, str, str, str]]]:
+        """Collections as (name, files, pages); channel bindings as (platform, team, channel, name)."""
+        ingested = sa.select(
+            documents.c.collection, sa.func.count(), sa.func.sum(documents.c.pages)
+        ).group_by(documents.c.collection)
+        bound = sa.select(
+            channel_settings.c.platform,
+            channel_settings.c.team,
+            channel_settings.c.channel,
+            channel_settings.c.collection,
+        ).where(channel_settings.c.collection.is_not(None))
+        with self.database.connect() as connection:
+            counts = [(name, files, int(pages or 0)) for name, files, pages in connection.execute(ingested)]
+            bindings = [tuple(row) for row in connection.execute(bound)]
+        return sorted(counts), sorted(bindings)
+
+    def _set_channel(self, platform: str, team: str, channel: str, **values: Any) -> None:
         where = (
             channel_settings.c.platform == platform,
             channel_settings.c.team == team,
             channel_settings.c.channel == channel,
         )
-        now = time.time()
+        stamped = {**values, "updated_at": time.time()}
         with self.database.begin() as connection:
-            updated = connection.execute(
-                channel_settings.update().where(*where).values(mode=mode, updated_at=now)
-            )
-            if updated.rowcount == 0:
+            if connection.execute(channel_settings.update().where(*where).values(**stamped)).rowcount == 0:
                 connection.execute(
-                    channel_settings.insert().values(
-                        platform=platform, team=team, channel=channel, mode=mode, updated_at=now
-                    )
+                    channel_settings.insert().values(platform=platform, team=team, channel=channel, **stamped)
                 )
 
     def set_flag(self, name: str, value: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from conversation.admin.roles import LOCAL_PLATFORM, Role, Roles, parse_user_ref
 from conversation.admin.skill import VERBS, AdminSkill
 from conversation.settings import Settings
 from skills.base import Skill
+from skills.docs import DocsSkill
 from skills.order import OrderSkill
 from storage.admin_store import AdminStore
 
@@ -45,11 +47,15 @@ class Administration:
         return frozenset(self.skills)
 
 
-def build_administration(database: sa.Engine, settings: Settings, order: OrderSkill | None) -> Administration:
-    """Wire the admin skill, the privacy skills and the policy to ``database`` and ``settings``."""
+def build_administration(
+    database: sa.Engine, settings: Settings, skills: Mapping[str, Skill]
+) -> Administration:
+    """The admin and privacy skills and the policy, over ``database`` and the skills admins steer."""
     store = AdminStore(database)
     roles = Roles(store, settings.admins)
     policy = AdminPolicy(store, roles)
+    order = next((skill for skill in skills.values() if isinstance(skill, OrderSkill)), None)
+    docs = next((skill for skill in skills.values() if isinstance(skill, DocsSkill)), None)
     services = AdminServices(
         database=database,
         store=store,
@@ -57,12 +63,14 @@ def build_administration(database: sa.Engine, settings: Settings, order: OrderSk
         policy=policy,
         served_model=settings.model,
         export_dir=settings.data_dir / "exports",
+        docs_root=settings.data_dir / "docs",
         order=order,
         menu_path=settings.order_menu,
+        docs=docs,
     )
-    skills: dict[str, Skill] = {
+    admin_skills: dict[str, Skill] = {
         "admin": AdminSkill(services),
         "optout": PrivacySkill(store, opt_out=True),
         "optin": PrivacySkill(store, opt_out=False),
     }
-    return Administration(skills, policy)
+    return Administration(admin_skills, policy)

@@ -13,6 +13,7 @@ from conversation.admin.policy import AdminPolicy
 from conversation.admin.roles import Role, Roles
 from conversation.errors import ChatwrightError
 from conversation.types import Message
+from skills.docs import DocsSkill
 from skills.order import OrderSkill
 from storage.admin_store import AdminStore
 
@@ -32,8 +33,11 @@ class AdminServices:
     served_model: str
     """The configured model, shown by ``stats`` when no fine-tuned version is promoted."""
     export_dir: Path
+    docs_root: Path
+    """Where files ingested from the chat must lie."""
     order: OrderSkill | None = None
     menu_path: Path | None = None
+    docs: DocsSkill | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from conversation.admin import privacy, reports, verbs
+from conversation.admin import docs, privacy, reports, verbs
 from conversation.admin.base import AdminError, AdminServices, Invocation, Verb, VerbResult
 from conversation.admin.roles import LOCAL_PLATFORM, Role
 from conversation.types import Reply
@@ -52,6 +52,18 @@ VERBS: dict[str, Verb] = {
             privacy.export,
         ),
         Verb("audit", "audit [n]", "the newest audit log entries", verbs.audit),
+        Verb(
+            "ingest",
+            "ingest <path> [collection]",
+            "index files for /ask (chat: under data_dir/docs)",
+            docs.ingest,
+        ),
+        Verb(
+            "collections",
+            "collections [list|bind <name> [channel]|unbind [channel]]",
+            "the docs collections and which channel /ask uses",
+            docs.collections,
+        ),
     )
 }
 """Every verb and the role it needs; the permission check reads this table, never the message."""

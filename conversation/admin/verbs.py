@@ -22,6 +22,21 @@ def target_user(invocation: Invocation, position: int = 0) -> tuple[str, str]:
         raise AdminError(str(error)) from None
 
 
+def target_channel(invocation: Invocation, written: str | None) -> tuple[str, str, str]:
+    """The channel written as ``platform:team:channel``, else the one the command came from."""
+    if written is not None:
+        parts = written.split(":", 2)
+        if len(parts) != 3 or not parts[0] or not parts[2]:
+            raise AdminError(f"{written!r} is not a channel: write platform:team:channel, e.g. slack:T01:C02")
+        return parts[0], parts[1], parts[2]
+    message = invocation.message
+    if message.platform == LOCAL_PLATFORM:
+        raise AdminError(
+            f"From the command line, name the channel: /admin {invocation.verb} ... platform:team:channel"
+        )
+    return message.platform, message.team, message.channel
+
+
 def count_argument(invocation: Invocation, default: int, maximum: int) -> int:
     """The optional positive number argument of a verb (days, entries)."""
     if not invocation.args:
@@ -75,15 +90,7 @@ async def channel(services: AdminServices, invocation: Invocation) -> VerbResult
     args = list(invocation.args)
     if not args or args[0].lower() != "mode" or len(args) > 3:
         raise AdminError("Usage: /admin channel mode <translator|default> [platform:team:channel]")
-    message = invocation.message
-    where = (message.platform, message.team, message.channel)
-    if len(args) == 3:
-        parts = args[2].split(":", 2)
-        if len(parts) != 3 or not parts[0] or not parts[2]:
-            raise AdminError(f"{args[2]!r} is not a channel: write platform:team:channel, e.g. slack:T01:C02")
-        where = (parts[0], parts[1], parts[2])
-    elif message.platform == LOCAL_PLATFORM:
-        raise AdminError("From the command line, name the channel: channel mode <mode> platform:team:channel")
+    where = target_channel(invocation, args[2] if len(args) == 3 else None)
     label = ":".join(where)
     if len(args) == 1:
         snapshot = await services.policy.current()
