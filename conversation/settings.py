@@ -105,6 +105,34 @@ class Settings(BaseSettings):
     """Bot token; Discord is enabled when this is set."""
     discord_bot_channels: list[str] = Field(default_factory=list)
     """Guild channel ids where the bot answers every message, not only mentions."""
+    # -- training: nightly LoRA fine-tune, evaluation and promotion (training/) --
+    training_schedule: str = Field("03:00", pattern=r"^(off|([01]\d|2[0-3]):[0-5]\d)$")
+    """Local time of the nightly run in `chatwright run` (HH:MM), or "off"."""
+    training_min_new_pairs: int = Field(50, ge=0)
+    """The nightly run is skipped with fewer new pairs than this since the last run."""
+    training_max_steps: int = Field(300, ge=1)
+    training_epochs: float = Field(2.0, gt=0)
+    training_learning_rate: float = Field(2e-4, gt=0)
+    training_batch_size: int = Field(4, ge=1)
+    training_max_length: int = Field(512, ge=16)
+    training_padding_side: str = Field("right", pattern="^(left|right)$")
+    training_truncation_side: str = Field("left", pattern="^(left|right)$")
+    training_lora_rank: int = Field(8, ge=1)
+    training_lora_alpha: int = Field(16, ge=1)
+    training_test_fraction: float = Field(0.1, gt=0, lt=1)
+    training_near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
+    """Character-shingle Jaccard similarity from which two pairs of a skill count as duplicates."""
+    training_promote_margin: float = Field(0.02, ge=0, lt=1)
+    """The candidate's held-out loss must be this fraction below the serving version's."""
+    training_skill_tolerance: float = Field(0.0, ge=0)
+    """How much a skill's loss (relative) or similarity (absolute) may worsen and still pass."""
+    training_eval_limit: int = Field(50, ge=1)
+    """Held-out pairs answered by each version for exact match and similarity."""
+    training_nice: int = Field(10, ge=0, le=19)
+    training_timeout_s: float = Field(36_000.0, gt=0)
+    """A run (and its lease) ends after this; a crashed run's lease expires then."""
+    training_poll_s: float = Field(30.0, gt=0)
+    """How often `chatwright run` checks which version is promoted (to switch without restart)."""
     # -- docs (RAG): collections and retrieval for /ask --
     docs_collection: str = "default"
     """The collection of channels no admin bound to another one."""

@@ -10,7 +10,7 @@ OPENAI_PREFIX = "openai:"
 
 
 def make_llm(settings: Settings) -> LLM:
-    """The backend named by ``settings.model``: fake, openai:<model>, or an embedded GGUF."""
+    """The backend for ``settings.model``: fake, openai:<model>, or a GGUF served with its promoted LoRA."""
     if settings.model == "fake":
         return FakeLLM()
     if settings.model.startswith(OPENAI_PREFIX):
@@ -23,8 +23,10 @@ def make_llm(settings: Settings) -> LLM:
             timeout_s=settings.llm_timeout_s,
         )
     from conversation.llm.embedded import LlamaCppBackend  # noqa: PLC0415 - loads llama.cpp
-    from conversation.llm.models import resolve_model_path  # noqa: PLC0415
+    from conversation.llm.models import promoted_version, resolve_model_path  # noqa: PLC0415
+    from storage import create_database_engine  # noqa: PLC0415
 
+    served = promoted_version(create_database_engine(settings.resolved_database_url), settings.model)
     return LlamaCppBackend(
         model_path=resolve_model_path(settings.model, settings.resolved_cache_dir),
         name=settings.model,
@@ -32,6 +34,8 @@ def make_llm(settings: Settings) -> LLM:
         n_threads=settings.llm_threads,
         timeout_s=settings.llm_timeout_s,
         kv_cache_bytes=settings.kv_cache_mb * 1024 * 1024,
+        lora_path=served.adapter_path,
+        version=served.version,
     )
 
 

