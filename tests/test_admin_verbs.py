@@ -172,6 +172,8 @@ async def test_a_non_admin_is_refused_every_verb_before_it_runs_and_each_refusal
         "forget test:victim",
         "export test:victim",
         "audit",
+        "ingest handbook.md",
+        "collections bind handbook",
         "anything else",
     ]
     await bot.say("my card number is 4111", user="victim")
