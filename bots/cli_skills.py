@@ -8,7 +8,7 @@ import sys
 
 from conversation import Settings
 from conversation.llm import make_llm
-from conversation.skill_eval import evaluate_skills, load_cases, record_report
+from conversation.skill_eval import CaseResult, evaluate_skills, load_cases, record_report
 from storage import create_database_engine, upgrade_schema
 
 
@@ -24,7 +24,7 @@ def eval_skills(settings: Settings, args: argparse.Namespace) -> int:
     async def run() -> str:
         llm = make_llm(settings)
         try:
-            report = await evaluate_skills(llm, settings, cases)
+            report = await evaluate_skills(llm, settings, cases, _progress)
         finally:
             await llm.aclose()
         database = create_database_engine(settings.resolved_database_url)
@@ -34,3 +34,11 @@ def eval_skills(settings: Settings, args: argparse.Namespace) -> int:
 
     print(asyncio.run(run()), flush=True)
     return 0
+
+
+def _progress(result: CaseResult) -> None:
+    seconds = sum(result.turn_seconds)
+    verdict = "ok" if result.passed else "FAILED"
+    print(
+        f"{verdict} {result.case.skill} / {result.case.name} ({seconds:.1f} s)", file=sys.stderr, flush=True
+    )

@@ -13,7 +13,7 @@ import re
 import tempfile
 import time
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
@@ -166,8 +166,16 @@ def load_cases(path: Path | None = None) -> list[SkillCase]:
         raise ConfigError(f"The skill eval cases {path or 'shipped'} are not valid: {error}") from error
 
 
-async def evaluate_skills(llm: LLM, settings: Settings, cases: Sequence[SkillCase]) -> SkillEvalReport:
-    """Run ``cases`` through an engine on ``llm`` built from ``settings`` on a temporary database."""
+async def evaluate_skills(
+    llm: LLM,
+    settings: Settings,
+    cases: Sequence[SkillCase],
+    on_result: Callable[[CaseResult], None] | None = None,
+) -> SkillEvalReport:
+    """Run ``cases`` through an engine on ``llm`` built from ``settings`` on a temporary database.
+
+    A model failure or timeout is not retried: it fails its case (``on_result`` sees each case).
+    """
     report = SkillEvalReport(llm.name)
     with tempfile.TemporaryDirectory(prefix="chatwright-eval-") as scratch:
         isolated = settings.model_copy(
@@ -176,6 +184,7 @@ async def evaluate_skills(llm: LLM, settings: Settings, cases: Sequence[SkillCas
                 "database_url": "",
                 "order_webhook_url": SecretStr(""),
                 "intent_classifier": False,
+                "max_attempts": 1,
             }
         )
         engine = build_engine(isolated, llm)
@@ -184,7 +193,10 @@ async def evaluate_skills(llm: LLM, settings: Settings, cases: Sequence[SkillCas
         await engine.start()
         try:
             for number, case in enumerate(cases):
-                report.results.append(await _run_case(engine, sink, number, case))
+                result = await _run_case(engine, sink, number, case)
+                report.results.append(result)
+                if on_result is not None:
+                    on_result(result)
         finally:
             await engine.aclose()
             engine.ledger.engine.dispose()
@@ -252,18 +264,20 @@ class _Collector:
 
 
 async def _run_case(engine: Engine, sink: _Collector, number: int, case: SkillCase) -> CaseResult:
+    """Send the turns in order; a notice (model down, bad input) ends the case as failed."""
     user, seconds = f"case-{number}", []
-    event_id = ""
+    replies: list[Reply] = []
     for turn, text in enumerate(case.turns):
         event_id = f"{user}-{turn}"
         started = time.perf_counter()
         await engine.submit(Message(PLATFORM, user, text, event_id, channel=PLATFORM))
         await engine.join()
         seconds.append(time.perf_counter() - started)
-    replies = sink.replies.get(event_id, [])
+        replies = sink.replies.get(event_id, [])
+        notices = [reply.text for reply in replies if reply.notice]
+        if notices:
+            return CaseResult(case, [f"turn {turn + 1} answered with a notice: {' '.join(notices)}"], seconds)
     failures = [f for check in case.checks for f in check.failures(replies)]
-    if any(reply.notice for reply in replies):
-        failures.insert(0, "answered with a notice: " + " ".join(r.text for r in replies if r.notice))
     return CaseResult(case, failures, seconds)
 
 

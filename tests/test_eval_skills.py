@@ -79,6 +79,21 @@ async def test_the_table_names_each_failed_case_and_why(tmp_path: Path, reduced:
     assert table[6].startswith("FAILED proofread / clean sentence: text='echo: ")
 
 
+async def test_a_model_that_is_down_fails_its_cases_at_once_without_retries(
+    tmp_path: Path, reduced: Path
+) -> None:
+    llm = FakeLLM()
+    llm.failure = "the server is down"
+    cases = [case for case in load_cases(reduced) if case.skill != "order"]
+
+    report = await evaluate_skills(llm, load_settings(data_dir=tmp_path, retry_after_s=60), cases)
+
+    assert report.pass_rates() == {"translate": 0.0, "proofread": 0.0}
+    assert report.results[0].failures[0].startswith("turn 1 answered with a notice: ")
+    assert "the server is down" in report.results[0].failures[0]
+    assert len(llm.prompts) == 2, "one call per case, none retried"
+
+
 @pytest.mark.parametrize(
     ("check", "passes"),
     [
