@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import torch
+from typing import TYPE_CHECKING, Any, Literal
 
 from training.dataset import Pair
+
+if TYPE_CHECKING:
+    import torch
 
 IGNORE = -100
 Side = Literal["left", "right"]
@@ -54,6 +55,8 @@ def encode_pairs(
 
 def collate(examples: Sequence[Example], pad_id: int, padding_side: Side) -> dict[str, torch.Tensor]:
     """A padded batch: input_ids, attention_mask, position_ids, labels."""
+    import torch  # noqa: PLC0415 - the bot process imports this package without paying for torch
+
     width = max(len(example.input_ids) for example in examples)
     rows: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "labels": []}
     for example in examples:
@@ -72,6 +75,8 @@ def collate(examples: Sequence[Example], pad_id: int, padding_side: Side) -> dic
 
 def token_losses(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     """Summed loss and count of learned tokens per row of ``batch``."""
+    import torch  # noqa: PLC0415
+
     labels = batch["labels"]
     logits = model(
         input_ids=batch["input_ids"],
@@ -89,6 +94,8 @@ def skill_losses(
     model: Any, examples: Sequence[Example], pad_id: int, padding_side: Side, batch_size: int
 ) -> dict[str, float]:
     """Mean token loss per skill and overall (key ``all``), without gradients."""
+    import torch  # noqa: PLC0415
+
     sums: dict[str, list[float]] = {}
     with torch.inference_mode():
         for start in range(0, len(examples), batch_size):
