@@ -174,6 +174,10 @@ async def test_a_non_admin_is_refused_every_verb_before_it_runs_and_each_refusal
         "audit",
         "ingest handbook.md",
         "collections bind handbook",
+        "train force",
+        "models",
+        "promote v1",
+        "rollback",
         "anything else",
     ]
     await bot.say("my card number is 4111", user="victim")

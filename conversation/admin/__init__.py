@@ -67,6 +67,7 @@ def build_administration(
         order=order,
         menu_path=settings.order_menu,
         docs=docs,
+        settings=settings,
     )
     admin_skills: dict[str, Skill] = {
         "admin": AdminSkill(services),

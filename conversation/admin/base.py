@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from conversation.admin.policy import AdminPolicy
 from conversation.admin.roles import Role, Roles
 from conversation.errors import ChatwrightError
+from conversation.settings import Settings
 from conversation.types import Message
 from skills.docs import DocsSkill
 from skills.order import OrderSkill
@@ -35,9 +37,13 @@ class AdminServices:
     export_dir: Path
     docs_root: Path
     """Where files ingested from the chat must lie."""
+    settings: Settings
+    """What a training run reads its configuration from."""
     order: OrderSkill | None = None
     menu_path: Path | None = None
     docs: DocsSkill | None = None
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+    """Training runs started by ``/admin train``, kept until they end."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from conversation.admin import docs, privacy, reports, verbs
+from conversation.admin import docs, models, privacy, reports, verbs
 from conversation.admin.base import AdminError, AdminServices, Invocation, Verb, VerbResult
 from conversation.admin.roles import LOCAL_PLATFORM, Role
 from conversation.types import Reply
@@ -64,6 +64,10 @@ VERBS: dict[str, Verb] = {
             "the docs collections and which channel /ask uses",
             docs.collections,
         ),
+        Verb("train", "train [force]", "fine-tune on the transcripts now (in the background)", models.train),
+        Verb("models", "models", "the fine-tuned versions and their status", models.models),
+        Verb("promote", "promote <version>", "serve a fine-tuned version", models.promote),
+        Verb("rollback", "rollback", "serve the version promoted before", models.rollback),
     )
 }
 """Every verb and the role it needs; the permission check reads this table, never the message."""
