@@ -173,24 +173,28 @@ class Engine:
     # -- finding work -----------------------------------------------------------------
 
     async def _maintain(self) -> None:
-        """Sweep every ``poll_s``; renew our leases and give up idle ones every third of a lease."""
+        """Sweep every ``poll_s``; every third of a lease, sweep everything and renew our leases.
+
+        See ``ScopeLeases.backlog`` for what a quick sweep leaves out, ``_renew`` for idle scopes.
+        """
         renew_every = self.limits.lease_s / 3
         renew_at = time.monotonic() + renew_every
         while True:
             await asyncio.sleep(self.limits.poll_s)
             try:
-                await self._sweep()
-                if time.monotonic() >= renew_at:
+                due = time.monotonic() >= renew_at
+                await self._sweep(everything=due)
+                if due:
                     renew_at = time.monotonic() + renew_every
                     await self._renew()
             except Exception as error:  # noqa: BLE001 - the database may be back next round
                 log.warning("looking for work failed (%s); trying again in %.2f s", error, self.limits.poll_s)
 
-    async def _sweep(self) -> None:
+    async def _sweep(self, everything: bool = True) -> None:
         """Dispatch pending rows due now in scopes we hold or nobody holds; redeliver orphans."""
         self._known.difference_update(self._finished)
         self._finished.clear()
-        backlog = await asyncio.to_thread(self.leases.backlog, tuple(self._sinks))
+        backlog = await asyncio.to_thread(self.leases.backlog, tuple(self._sinks), everything)
         fresh = [row_id for row_id, _ in backlog.pending if row_id not in self._known]
         for _, scope_key in backlog.pending:
             self._elsewhere.pop(scope_key, None)

@@ -135,21 +135,27 @@ class ScopeLeases:
                 return 0
             return connection.execute(sa.delete(scope_leases).where(scope_leases.c.holder.in_(dead))).rowcount
 
-    def backlog(self, platforms: Sequence[str]) -> Backlog:
-        """Pending rows due now in scopes we may work on, and orphaned unsent replies' scopes."""
+    def backlog(self, platforms: Sequence[str], everything: bool = True) -> Backlog:
+        """Pending rows due now in scopes we may work on, and orphaned unsent replies' scopes.
+
+        Without ``everything``, only rows others accepted and retries are looked at, through
+        index ranges that skip the rows we accepted ourselves (so a big backlog of our own costs
+        nothing); the rare rows of ours left in a scope nobody holds wait for a full look.
+        """
         now = time.time()
         lease = scope_leases
         free = lease.c.scope_key.is_(None) | (lease.c.expires_at < now)
+        rows = inbox if everything else self._news()
         with self.engine.connect() as connection:
             pending = connection.execute(
-                sa.select(inbox.c.id, inbox.c.scope_key)
-                .select_from(inbox.outerjoin(lease, lease.c.scope_key == inbox.c.scope_key))
+                sa.select(rows.c.id, rows.c.scope_key)
+                .select_from(rows.outerjoin(lease, lease.c.scope_key == rows.c.scope_key))
                 .where(
-                    inbox.c.status == "pending",
-                    inbox.c.retry_at <= now,
-                    free | self._ours_to_find(lease),
+                    rows.c.status == "pending",
+                    rows.c.retry_at <= now,
+                    free | ((lease.c.holder == self.holder) & self._not_ours_from_the_start(rows)),
                 )
-                .order_by(inbox.c.id)
+                .order_by(rows.c.id)
                 .limit(BACKLOG_LIMIT)
             ).all()
             unsent: Iterable[str] = (
@@ -164,11 +170,24 @@ class ScopeLeases:
             )
             return Backlog([(row.id, row.scope_key) for row in pending], list(unsent))
 
-    def _ours_to_find(self, lease: sa.Table) -> sa.ColumnElement[bool]:
-        """Rows in scopes we hold that are not in our queues: accepted by others, or retries due."""
-        return (lease.c.holder == self.holder) & (
-            inbox.c.accepted_by.is_distinct_from(self.holder) | (inbox.c.attempts > 0)
-        )
+    def _not_ours_from_the_start(self, rows: sa.FromClause) -> sa.ColumnElement[bool]:
+        """Rows not queued here when accepted: others' (or from before 0007), or retries.
+
+        Fresh rows have ``retry_at`` 0; a postponed one has its time.
+        """
+        return rows.c.accepted_by.is_distinct_from(self.holder) | (rows.c.retry_at > 0)
+
+    def _news(self) -> sa.Subquery:
+        """The pending rows others accepted, and the retries: one index range each, no ``!=``."""
+        pending = inbox.c.status == "pending"
+        ranges = [
+            inbox.c.accepted_by < self.holder,
+            inbox.c.accepted_by > self.holder,
+            inbox.c.accepted_by.is_(None),
+            inbox.c.retry_at > 0,
+        ]
+        columns = (inbox.c.id, inbox.c.scope_key, inbox.c.status, inbox.c.retry_at, inbox.c.accepted_by)
+        return sa.union(*(sa.select(*columns).where(pending, where) for where in ranges)).subquery()
 
     def _ours(self, scope_keys: Sequence[str] | None = None) -> sa.ColumnElement[bool]:
         """Our lease rows (of ``scope_keys``), locked in key order on PostgreSQL."""

@@ -22,6 +22,7 @@ inbox = sa.Table(
     sa.Column("accepted_by", sa.String(255)),
     sa.Index("ix_inbox_status", "status", "retry_at"),
     sa.Index("ix_inbox_scope", "scope_key", "status"),
+    sa.Index("ix_inbox_accepted", "status", "accepted_by"),
 )
 """Every accepted event, committed before the platform is acknowledged."""
 

@@ -26,9 +26,11 @@ def upgrade() -> None:
     op.create_index("ix_scope_leases_holder", "scope_leases", ["holder"])
     op.add_column("inbox", sa.Column("accepted_by", sa.String(255)))
     op.create_index("ix_inbox_scope", "inbox", ["scope_key", "status"])
+    op.create_index("ix_inbox_accepted", "inbox", ["status", "accepted_by"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inbox_accepted", "inbox")
     op.drop_index("ix_inbox_scope", "inbox")
     op.drop_column("inbox", "accepted_by")
     op.drop_table("scope_leases")
