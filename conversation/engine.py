@@ -252,6 +252,11 @@ class Engine:
             while queue and not self._closing:
                 await self._process(queue[0])
                 self._finished.append(queue.popleft().inbox_id)
+        except Exception:  # the database failed us: give the scope back, a later sweep retries
+            log.exception("working on scope %s failed; its messages stay pending", scope_key)
+            self._finished += [pending.inbox_id for pending in queue]
+            if self._held.pop(scope_key, None) is not None:
+                self._writer.release(scope_key)
         finally:
             del self._scope_queues[scope_key]
             if scope_key in self._held:

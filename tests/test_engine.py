@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 import sqlalchemy as sa
 
 from conversation import BadInput, Engine, EngineLimits, Message
 from conversation.llm import FakeLLM
+from storage import Completion, NewEvent, SentReply, Written
 from storage.tables import inbox, outbox, transcripts, turns
 from tests.fakes.collecting import CollectingSink
 from tests.fakes.engines import database_url_on_each, make_engine, message  # noqa: F401 - on both databases
@@ -140,6 +142,35 @@ async def test_unfinished_messages_and_unsent_replies_survive_a_restart(database
     await second.aclose()
 
     assert sorted(m.event_id for m, _ in collected.replies) == ["e1", "e2"]
+
+
+async def test_a_message_whose_answer_could_not_be_stored_is_answered_later_once(
+    database_url: str, sink: CollectingSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(database_url, limits=EngineLimits(lease_s=0.6, poll_s=0.05))
+    write = engine.ledger.write
+    outage = [True]
+
+    def write_unless_the_disk_fails(
+        events: Sequence[NewEvent] = (),
+        completions: Sequence[Completion] = (),
+        sent: Sequence[SentReply] = (),
+    ) -> Written:
+        if completions and outage:
+            outage.clear()
+            raise sa.exc.OperationalError("INSERT INTO turns", {}, OSError("disk I/O error"))
+        return write(events, completions, sent)
+
+    monkeypatch.setattr(engine.ledger, "write", write_unless_the_disk_fails)
+    engine.register_sink("test", sink)
+    await engine.start()
+    await engine.submit(message("hello", event_id="e1"))
+    await sink.wait_for(1)
+    await engine.aclose()
+
+    assert sink.texts_for("e1") == ["echo: hello"]
+    with engine.ledger.engine.connect() as db:
+        assert db.execute(sa.select(inbox.c.status)).scalars().all() == ["done"]
 
 
 async def crash(engine: Engine) -> None:
