@@ -4,7 +4,9 @@ Run: nice -n 10 .venv/bin/python bench/bench_training.py [--steps N] [--qwen-ste
 The dataset: 1,000 help-desk pairs made from templates (40 topics x 25 phrasings; each answer
 names the topic's team, room and extension), split 90/10 by ``assign_splits``. For each model:
 held-out loss (a fixed 40-pair sample) before and after N steps (batch 4, up to 128 tokens), the
-seconds per step, and the run time extrapolated to one epoch. For smollm2-135m also the decode
+seconds per step and the run time extrapolated to one epoch: wall time as measured, and process
+CPU time / threads, which estimates an idle machine's wall time when other jobs share the cores
+(an overestimate where threads spin-wait). For smollm2-135m also the decode
 speed of llama.cpp with the exported LoRA GGUF against the base in the same run (baseline).
 The 1.5B runs only with --qwen-steps (it needs ~6 GB and minutes per step on 2 cores).
 """
@@ -82,8 +84,10 @@ def bench_model(name: str, steps: int, pairs: list[Pair], out: Path) -> dict[str
         "model": name,
         "load_s": load_s,
         "s_per_step": result.seconds_per_step,
+        "cpu_s_per_step": result.cpu_seconds_per_step,
         "epoch_steps": epoch_steps,
         "epoch_min": epoch_steps * result.seconds_per_step / 60,
+        "epoch_min_idle": epoch_steps * result.cpu_seconds_per_step / THREADS / 60,
         "loss_before": result.held_out_before["all"],
         "loss_after": result.held_out_after["all"],
         "steps": steps,
@@ -121,15 +125,20 @@ def main() -> None:
     pairs = make_pairs()
     print(f"dataset: {len(pairs)} pairs, {sum(p.split == 'test' for p in pairs)} held out; {THREADS} threads")
     runs = [("smollm2-135m", args.steps)] + ([("qwen2.5-1.5b", args.qwen_steps)] if args.qwen_steps else [])
-    print("| model | steps | s/step | 1 epoch (steps) | 1 epoch | held-out loss before -> after | change |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        "| model | steps | s/step (wall) | CPU s/step | 1 epoch (steps) | 1 epoch, wall "
+        "| 1 epoch, idle machine | held-out loss before -> after | change |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     decode = ""
     for name, steps in runs:
         with tempfile.TemporaryDirectory() as folder:
             f = bench_model(name, steps, pairs, Path(folder))
         change = (f["loss_after"] - f["loss_before"]) / f["loss_before"]
         print(
-            f"| {name} | {steps} | {f['s_per_step']:.2f} | {f['epoch_steps']} | {f['epoch_min']:.1f} min | "
+            f"| {name} | {steps} | {f['s_per_step']:.2f} | {f['cpu_s_per_step']:.2f} | {f['epoch_steps']} | "
+            f"{f['epoch_min']:.1f} min | {f['epoch_min_idle']:.1f} min | "
             f"{f['loss_before']:.3f} -> {f['loss_after']:.3f} | {change:+.0%} |",
             flush=True,
         )
