@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from tqdm import tqdm
@@ -114,9 +114,11 @@ def _known_files(database: sa.Engine, collection: str) -> dict[str, dict[str, An
         return {row.path: dict(row._mapping) for row in connection.execute(query)}
 
 
-def _remove_nodes(index: Any, node_ids: dict[str, list[str]]) -> None:
+def _remove_nodes(
+    index: Callable[[RetrievalMethod], CollectionIndex], node_ids: dict[str, list[str]]
+) -> None:
     for method, ids in node_ids.items():
-        index(method).remove(ids)
+        index(cast(RetrievalMethod, method)).remove(ids)
 
 
 def _record(database: sa.Engine, collection: str, rows: list[dict[str, Any]], gone: list[str]) -> None:
