@@ -15,8 +15,6 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,7 +23,7 @@ import pytest
 
 from storage import create_database_engine, upgrade_schema
 from tests.fakes.engine_process import EngineProcess
-from tests.fakes.engines import postgres_schema, sqlite_url
+from tests.fakes.engines import database_url_for
 
 EVENTS = 6_000
 USERS = 200
@@ -65,19 +63,10 @@ def throughput(url: str, processes: int, folder: Path) -> float:
             engine.stop()
 
 
-@contextmanager
-def fresh(kind: str, folder: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield sqlite_url(folder)
-    else:
-        with postgres_schema() as url:
-            yield url
-
-
 def best_of(kind: str, processes: int) -> float:
     rates = []
     for _ in range(ROUNDS):
-        with tempfile.TemporaryDirectory() as folder, fresh(kind, Path(folder)) as url:
+        with tempfile.TemporaryDirectory() as folder, database_url_for(kind, Path(folder)) as url:
             rates.append(throughput(url, processes, Path(folder)))
     return max(rates)
 
