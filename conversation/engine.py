@@ -206,7 +206,10 @@ class Engine:
                 self._start_worker(scope_key)
 
     async def _renew(self) -> None:
-        """Extend our leases, forget scopes we lost, give up scopes idle for half a lease."""
+        """Extend our leases, forget scopes we lost, give up scopes idle for half a lease.
+
+        Also forget which other process held a scope once its lease has run out.
+        """
         kept = await asyncio.to_thread(self.leases.renew)
         idle_since = time.monotonic() - self.limits.lease_s / 2
         for scope_key, last_busy in list(self._held.items()):
@@ -216,6 +219,8 @@ class Engine:
             elif scope_key not in self._scope_queues and last_busy < idle_since:
                 del self._held[scope_key]
                 self._writer.release(scope_key)
+        now = time.time()
+        self._elsewhere = {key: until for key, until in self._elsewhere.items() if until > now}
 
     # -- processing -------------------------------------------------------------------
 

@@ -3,6 +3,11 @@
 ``Ledger.write`` commits accepted events, finished messages and delivered replies of many
 messages in one transaction: this is where the engine's throughput comes from. It runs on
 one driver connection kept open between writes, with the statements of ``statements.py``.
+
+SQLite and PostgreSQL run the same code; what differs is named where it happens: SQLite takes
+its write lock with ``BEGIN IMMEDIATE`` and has its WAL checkpointed here, its connections are
+tuned in ``database.py``; ``statements.py`` compiles for the dialect (``ON CONFLICT`` for both)
+and sends PostgreSQL bigger statements (``chunk_sizes``).
 """
 
 from __future__ import annotations
