@@ -115,6 +115,7 @@ def evaluate_methods(
                 result.questions.append(
                     QuestionResult(question, answer.text, contexts, *scores, latency_ms, used)
                 )
+                log.info("%s %d/%d: triad %s", method, len(result.questions), len(questions), scores)
             results.append(result)
         return results
     finally:
