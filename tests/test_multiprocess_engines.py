@@ -162,3 +162,28 @@ def test_one_scope_hammered_from_two_processes_keeps_its_turns_in_order(url: str
         assert mine == sorted(mine)
     for earlier, prompt in zip(asked, prompts[1:], strict=False):  # each answer saw the one before
         assert earlier in prompt
+
+
+def test_a_process_restarted_on_the_same_machine_takes_over_at_once_not_after_the_lease(
+    url: str, tmp_path: Path
+) -> None:
+    long_lease = ["--lease-s", "60"]
+    (first,) = start(url, tmp_path, [*long_lease, "--stall-after", "0"])  # its platform never answers
+    events = requests(5, 5)
+    first.send(events)
+    first.wait_until(lambda: len(first.acks()) == len(events), 30, "every event acknowledged")
+    time.sleep(0.3)  # a reply is stored and stuck in delivery, the rest are pending
+    first.stop(signal.SIGKILL)
+
+    restarted_folder = tmp_path / "restarted"
+    restarted_folder.mkdir()
+    started = time.monotonic()
+    (second,) = start(url, restarted_folder, long_lease)
+    try:
+        second.wait_until(lambda: len(second.replies()) >= len(events), 20, "every reply")
+        took = time.monotonic() - started
+    finally:
+        second.stop()
+
+    assert sorted(second.replies()) == sorted(event["event_id"] for event in events)
+    assert took < 20  # far below the 60 s lease the dead process held
