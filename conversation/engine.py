@@ -281,7 +281,8 @@ class Engine:
         self._held[scope_key] = time.monotonic()
         self._contexts.forget(scope_key)
         for row in await asyncio.to_thread(self.ledger.scope_backlog, scope_key):
-            self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
+            if row.inbox_id not in self._known:
+                self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
         unsent = await asyncio.to_thread(self.ledger.unsent, scope_key, tuple(self._sinks))
         for item in unsent:
             message, reply = Message.from_record(item.message), Reply.from_record(item.reply)

@@ -272,7 +272,7 @@ class Ledger:
             for start in range(0, len(inbox_ids), 500):
                 query = (
                     sa.select(inbox.c.id, inbox.c.message, inbox.c.attempts)
-                    .where(inbox.c.id.in_(inbox_ids[start : start + 500]), inbox.c.status == "pending")
+                    .where(inbox.c.id.in_(inbox_ids[start : start + 500]), inbox.c.done_at.is_(None))
                     .order_by(inbox.c.id)
                 )
                 found += [PendingRow(row.id, row.message, row.attempts) for row in connection.execute(query)]

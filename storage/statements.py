@@ -130,13 +130,15 @@ def _ids(column: sa.Column[int], rows: RowBinds) -> sa.ColumnElement[bool]:
 
 _ONE_MORE_ATTEMPT = inbox.c.attempts + sa.literal_column("1")
 _STILL_OURS = (
-    inbox.c.status == sa.literal_column("'pending'"),
+    inbox.c.done_at.is_(None),
     sa.exists().where(
         scope_leases.c.scope_key == inbox.c.scope_key, scope_leases.c.holder == sa.bindparam("holder")
     ),
 )
 """An inbox row a completion may settle: not settled yet, and its scope's lease is ours (a process
-that lost its lease, or a second attempt at a finished row, must not store a second answer)."""
+that lost its lease, or a second attempt at a finished row, must not store a second answer).
+"Not settled" is ``done_at IS NULL``, not ``status = 'pending'``: a condition on the indexed
+``status`` tempts SQLite into scanning every pending row instead of looking the ids up."""
 _EVENT_COLUMNS = (
     "event_id",
     "platform",
