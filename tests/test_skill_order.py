@@ -165,6 +165,22 @@ async def test_the_model_extraction_is_used_but_what_the_text_does_not_say_is_dr
     assert customer.state["pending"] == [{"name": "pepperoni", "size": None, "toppings": ["sausage"]}]
 
 
+async def test_an_item_the_model_repeats_is_counted_as_often_as_the_text_names_it() -> None:
+    pizza = {"name": "cheese", "size": "medium", "toppings": ["mushrooms"], "quantity": 2}
+    coke = {"name": "coke", "size": "large", "toppings": [], "quantity": 1}
+    repeated = {"items": [pizza, pizza | {"quantity": 1}, coke, coke], "not_on_menu": []}
+    customer = Customer(llm=FakeLLM(lambda messages: json.dumps(repeated)))
+
+    order = await customer.order_through(
+        "two medium cheese pizzas with mushrooms and a large coke", "pickup", "that's all", "yes"
+    )
+
+    assert [(i["name"], i["size"]) for i in order["items"]] == [("cheese", "medium")] * 2 + [
+        ("coke", "large")
+    ]
+    assert order["total"] == 24.50
+
+
 async def test_the_extraction_prompt_carries_the_menu_and_the_schema_enums_are_the_menu() -> None:
     llm = FakeLLM(lambda messages: '{"items": [], "not_on_menu": []}')
     await Customer(llm=llm).say("a coke")

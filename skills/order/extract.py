@@ -6,6 +6,7 @@ A deterministic keyword parser takes over when the model gives nothing usable.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,14 +98,19 @@ async def extract_with_model(llm: LLM, menu: Menu, text: str, conversation: str 
 
 
 def ground(menu: Menu, text: str, raw: Extraction) -> Extraction:
-    """Drop what the text does not mention: invented items, sizes, toppings and quantities."""
+    """Drop what the text does not mention: invented items, sizes, toppings and quantities.
+
+    An item gets at most as many lines as the text names it ("two cheese pizzas" is one line
+    of two, however often the model repeats it).
+    """
     said = words(text)
-    names = {i.name for i in menu.items}
+    named = Counter(value for kind, value in _tokenise(menu, said) if kind == "item")
     topping_names = {t.name for t in menu.toppings}
     items = []
     for found in raw.items:
-        if found.name not in names or not _mentions(said, _item_phrases(menu, found.name)):
+        if named[found.name] < 1:
             continue
+        named[found.name] -= 1
         item = menu.item(found.name)
         size = found.size if found.size in item.sizes and _mentions(said, _size_phrases(found.size)) else None
         toppings = [
