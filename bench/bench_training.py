@@ -1,13 +1,14 @@
 """LoRA fine-tuning on ~1,000 pairs: time per step and per run, held-out loss, adapter decode speed.
 
-Run: nice -n 10 .venv/bin/python bench/bench_training.py [--steps N] [--qwen-steps N]
+Run: nice -n 10 .venv/bin/python bench/bench_training.py [--steps N] [--threads N] [--qwen-steps N]
 The dataset: 1,000 help-desk pairs made from templates (40 topics x 25 phrasings; each answer
 names the topic's team, room and extension), split 90/10 by ``assign_splits``. For each model:
 held-out loss (a fixed 40-pair sample) before and after N steps (batch 4, up to 128 tokens), the
 seconds per step and the run time extrapolated to one epoch: wall time as measured, and process
 CPU time / threads, which estimates an idle machine's wall time when other jobs share the cores
 (an overestimate where threads spin-wait). For smollm2-135m also the decode
-speed of llama.cpp with the exported LoRA GGUF against the base in the same run (baseline).
+speed of llama.cpp with the exported LoRA GGUF against the base in the same run (baseline), and
+the promotion gate's decision on the held-out losses (default margin, single skill).
 The 1.5B runs only with --qwen-steps (it needs ~6 GB and minutes per step on 2 cores).
 """
 
@@ -25,13 +26,14 @@ from typing import Any
 from conversation.llm.base import ChatMessage, GenerationOptions
 from conversation.llm.embedded import LlamaCppBackend
 from conversation.llm.models import resolve_model_path
+from conversation.settings import Settings
 from training.base_model import plain_model_dir, read_gguf_info
 from training.dataset import Pair, assign_splits
 from training.lora_gguf import export_lora_gguf
 from training.train import TrainParams, load_base, train_adapter
+from training.versions import judge
 
 CACHE_DIR = Path("~/.cache/chatwright").expanduser()
-THREADS = os.cpu_count() or 1
 TOPICS = (
     "parking", "payroll", "holidays", "printers", "badges", "laptops", "coffee", "meetings", "travel", "keys",
     "lockers", "bikes", "plants", "phones", "mail", "desks", "visitors", "training", "security", "recycling",
@@ -67,16 +69,16 @@ def make_pairs() -> list[Pair]:
     return assign_splits(pairs, 0.1)
 
 
-def bench_model(name: str, steps: int, pairs: list[Pair], out: Path) -> dict[str, Any]:
+def bench_model(name: str, steps: int, threads: int, pairs: list[Pair], out: Path) -> dict[str, Any]:
     """Train ``steps`` steps on ``name``; time them and measure held-out loss before and after."""
     gguf_path = resolve_model_path(name, CACHE_DIR)
     started = time.perf_counter()
-    model, tokenizer = load_base(plain_model_dir(gguf_path, CACHE_DIR), THREADS)
+    model, tokenizer = load_base(plain_model_dir(gguf_path, CACHE_DIR), threads)
     load_s = time.perf_counter() - started
     train = [p for p in pairs if p.split == "train"]
     test = [p for p in pairs if p.split == "test"][:EVAL_PAIRS]
     params = TrainParams(
-        max_steps=steps, epochs=1.0, learning_rate=1e-3, batch_size=4, max_length=128, threads=THREADS
+        max_steps=steps, epochs=1.0, learning_rate=1e-3, batch_size=4, max_length=128, threads=threads
     )
     peft_model, result = train_adapter(model, tokenizer, (train, test), params, out)
     epoch_steps = math.ceil(len(train) / params.batch_size)
@@ -87,7 +89,7 @@ def bench_model(name: str, steps: int, pairs: list[Pair], out: Path) -> dict[str
         "cpu_s_per_step": result.cpu_seconds_per_step,
         "epoch_steps": epoch_steps,
         "epoch_min": epoch_steps * result.seconds_per_step / 60,
-        "epoch_min_idle": epoch_steps * result.cpu_seconds_per_step / THREADS / 60,
+        "epoch_min_idle": epoch_steps * result.cpu_seconds_per_step / (os.cpu_count() or 1) / 60,
         "loss_before": result.held_out_before["all"],
         "loss_after": result.held_out_after["all"],
         "steps": steps,
@@ -97,14 +99,14 @@ def bench_model(name: str, steps: int, pairs: list[Pair], out: Path) -> dict[str
 
         lora = {k: v.detach().numpy() for k, v in get_peft_model_state_dict(peft_model).items()}
         adapter = export_lora_gguf(lora, read_gguf_info(gguf_path), params.lora_alpha, out / "adapter.gguf")
-        figures["base_tok_s"] = asyncio.run(decode_speed(gguf_path, None))
-        figures["adapter_tok_s"] = asyncio.run(decode_speed(gguf_path, adapter))
+        figures["base_tok_s"] = asyncio.run(decode_speed(gguf_path, None, threads))
+        figures["adapter_tok_s"] = asyncio.run(decode_speed(gguf_path, adapter, threads))
     return figures
 
 
-async def decode_speed(gguf_path: Path, adapter: Path | None) -> float:
+async def decode_speed(gguf_path: Path, adapter: Path | None, threads: int) -> float:
     """Greedy decode tokens/s of the served model (best of 3)."""
-    backend = LlamaCppBackend(gguf_path, gguf_path.stem, n_ctx=1024, n_threads=THREADS, lora_path=adapter)
+    backend = LlamaCppBackend(gguf_path, gguf_path.stem, n_ctx=1024, n_threads=threads, lora_path=adapter)
     story = [ChatMessage("user", "Write a long story about a dragon who learns to bake bread.")]
     best = 0.0
     try:
@@ -119,12 +121,20 @@ async def decode_speed(gguf_path: Path, adapter: Path | None) -> float:
 def main() -> None:
     """Print the figures as a table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=20, help="steps timed on smollm2-135m")
+    parser.add_argument("--steps", type=int, default=20, help="steps timed on smollm2-135m (0: skip)")
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="torch and llama.cpp threads"
+    )
     parser.add_argument("--qwen-steps", type=int, default=0, help="steps timed on qwen2.5-1.5b (0: skip)")
     args = parser.parse_args()
     pairs = make_pairs()
-    print(f"dataset: {len(pairs)} pairs, {sum(p.split == 'test' for p in pairs)} held out; {THREADS} threads")
-    runs = [("smollm2-135m", args.steps)] + ([("qwen2.5-1.5b", args.qwen_steps)] if args.qwen_steps else [])
+    held_out = sum(p.split == "test" for p in pairs)
+    print(f"dataset: {len(pairs)} pairs, {held_out} held out; {args.threads} threads")
+    runs = [
+        (name, steps)
+        for name, steps in (("smollm2-135m", args.steps), ("qwen2.5-1.5b", args.qwen_steps))
+        if steps
+    ]
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         "| model | steps | s/step (wall) | CPU s/step | 1 epoch (steps) | 1 epoch, wall "
@@ -132,10 +142,20 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|")
     decode = ""
+    decisions: list[str] = []
     for name, steps in runs:
         with tempfile.TemporaryDirectory() as folder:
-            f = bench_model(name, steps, pairs, Path(folder))
+            f = bench_model(name, steps, args.threads, pairs, Path(folder))
         change = (f["loss_after"] - f["loss_before"]) / f["loss_before"]
+        verdict = judge(
+            {
+                "serving": {"loss": {"all": f["loss_before"]}, "similarity": {}},
+                "candidate": {"loss": {"all": f["loss_after"]}, "similarity": {}},
+            },
+            Settings.model_fields["training_promote_margin"].default,
+            0.0,
+        )
+        decisions.append(f"{name}: {'promote' if verdict.promote else 'keep serving'} ({verdict.reasons[0]})")
         print(
             f"| {name} | {steps} | {f['s_per_step']:.2f} | {f['cpu_s_per_step']:.2f} | {f['epoch_steps']} | "
             f"{f['epoch_min']:.1f} min | {f['epoch_min_idle']:.1f} min | "
@@ -149,6 +169,7 @@ def main() -> None:
                 f"with adapter {f['adapter_tok_s']:.0f} tok/s ({ratio:.2f}x)"
             )
     print(decode)
+    print("promotion gate:", "; ".join(decisions))
 
 
 if __name__ == "__main__":
