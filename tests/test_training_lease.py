@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,22 +13,29 @@ import sqlalchemy as sa
 
 from conversation.settings import Settings
 from storage import create_database_engine, upgrade_schema
-from tests.fakes.engines import sqlite_url
+from tests.fakes.engines import DATABASES, database_url_for
 from training import lease
 from training.scheduler import run_leased
 
 
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh SQLite file or PostgreSQL schema: the lease must be atomic on both."""
+    with database_url_for(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-def database(tmp_path: Path) -> sa.Engine:
-    """A migrated SQLite database."""
-    engine = create_database_engine(sqlite_url(tmp_path))
+def database(database_url: str) -> sa.Engine:
+    """The migrated database."""
+    engine = create_database_engine(database_url)
     upgrade_schema(engine)
     return engine
 
 
 def scheduler_process(url: str, data_dir: str, start_at: float, results: multiprocessing.Queue[str]) -> None:
     """One bot process whose nightly job fires at ``start_at``: the real leased run."""
-    settings = Settings(model="fake", data_dir=Path(data_dir), training_min_new_pairs=1)
+    settings = Settings(model="fake", data_dir=Path(data_dir), database_url=url, training_min_new_pairs=1)
     database = create_database_engine(url)
     time.sleep(max(0.0, start_at - time.time()))
     outcome = run_leased(settings, database, "2026-11-25")
@@ -36,15 +44,13 @@ def scheduler_process(url: str, data_dir: str, start_at: float, results: multipr
 
 @pytest.mark.slow
 def test_two_scheduler_processes_with_one_due_job_run_it_exactly_once(
-    database: sa.Engine, tmp_path: Path
+    database: sa.Engine, database_url: str, tmp_path: Path
 ) -> None:
     context = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue[str] = context.Queue()
     start_at = time.time() + 3.0
     processes = [
-        context.Process(
-            target=scheduler_process, args=(sqlite_url(tmp_path), str(tmp_path), start_at, results)
-        )
+        context.Process(target=scheduler_process, args=(database_url, str(tmp_path), start_at, results))
         for _ in range(2)
     ]
     for process in processes:
