@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 import conversation  # noqa: F401 - import order: conversation before skills
+from conversation.llm import FakeLLM
 from skills.docs import DocsConfig, RetrievalConfig
 from skills.docs.evaluation import evaluate_methods, read_questions, record_results
 from skills.docs.ingest import ingest
@@ -110,3 +111,27 @@ def test_the_real_embedded_model_judges_three_scores_in_the_unit_interval(setup,
         score = result.mean(metric)
         assert not math.isnan(score), metric
         assert 0.0 <= score <= 1.0, metric
+
+
+def test_a_judge_that_fails_leaves_the_scores_unset_and_the_run_finishes(setup):
+    library, _ = setup
+    broken = FakeLLM(name="down")
+    broken.failure = "the judge model is down"
+
+    (result,) = evaluate_methods(
+        QUESTIONS[:1],
+        collection="default",
+        library=library,
+        llm=scripted_judge(),
+        judge_llm=broken,
+        methods=["basic"],
+    )
+
+    (question,) = result.questions
+    assert (question.context_relevance, question.groundedness, question.answer_relevance) == (
+        -1.0,
+        -1.0,
+        -1.0,
+    )
+    assert math.isnan(result.mean("groundedness"))
+    assert "n/a" in render_leaderboard([result])

@@ -149,13 +149,16 @@ def triad(
 
 
 def _judged(feedback: Callable[..., tuple[float, Any]], *args: Any, **kwargs: Any) -> float:
-    """The feedback's score, or -1 (left out of the means) when the judge's reply cannot be parsed."""
+    """The score, or -1 (left out of the means) when the judge failed or its reply cannot be parsed.
+
+    TruLens reports a failed model call as RuntimeError (after its endpoint's retries).
+    """
     from trulens.feedback.generated import ParseError  # noqa: PLC0415
 
     try:
         return float(feedback(*args, **kwargs)[0])
-    except ParseError as error:
-        log.warning("the judge's reply could not be scored: %s", str(error)[:200])
+    except (ParseError, RuntimeError) as error:
+        log.warning("the judge gave no score: %s", str(error)[:200])
         return -1.0
 
 

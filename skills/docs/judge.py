@@ -83,8 +83,10 @@ class ChatwrightJudge(LLMProvider):
             max_tokens=self.max_tokens,
             json_schema=_bounded_schema(response_format) if response_format is not None else None,
         )
-        completion = self._loop.run(self._llm.complete(chat, options))
+        # One judgement at a time: TruLens grades sentences in parallel threads, and queued calls
+        # to one local model would spend their timeout waiting for each other.
         with self._lock:
+            completion = self._loop.run(self._llm.complete(chat, options))
             self._tokens += completion.prompt_tokens + completion.completion_tokens
         return str(completion.text)
 
