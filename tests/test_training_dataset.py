@@ -49,6 +49,14 @@ def test_an_answer_with_an_error_outcome_is_dropped(database: sa.Engine) -> None
     assert dataset.manifest["dropped"] == {"error": 1}
 
 
+def test_an_answer_no_model_wrote_is_dropped(database: sa.Engine) -> None:
+    record_exchange(database, "/admin forget test:victim", "Forgot test:victim.", skill="admin", model="")
+    record_exchange(database, "Tell me a joke please", "Why did the chicken cross the road?")
+    dataset = build(database)
+    assert responses(dataset) == {"Why did the chicken cross the road?"}
+    assert dataset.manifest["dropped"] == {"no_model_call": 1}
+
+
 def test_a_thumbs_down_answer_is_dropped_and_a_thumbs_up_kept(database: sa.Engine) -> None:
     disliked = record_exchange(database, "Summarise the meeting", "I do not know what a meeting is.")
     liked = record_exchange(database, "Summarise the plan", "Ship on Friday, test on Thursday.")

@@ -1,6 +1,6 @@
 """Transcripts -> instruction/response pairs per skill, filtered, scrubbed, de-duplicated, split.
 
-Kept: answers with outcome ``ok``, no thumbs-down on any of their delivered replies, from users
+Kept: answers the model wrote, with outcome ``ok``, no thumbs-down on any of their delivered replies, from users
 who neither opted out nor were forgotten. The instruction is the user's turn, the response the
 answer, the system prompt the one the skill used (parsed from the stored prompt).
 """
@@ -167,6 +167,7 @@ def _read_rows(database: sa.Engine) -> list[dict[str, Any]]:
             transcripts.c.prompt,
             transcripts.c.output,
             transcripts.c.outcome,
+            transcripts.c.model,
             transcripts.c.created_at,
             user_turn.label("instruction"),
             thumbs_down.label("thumbs_down"),
@@ -188,6 +189,8 @@ def _read_rows(database: sa.Engine) -> list[dict[str, Any]]:
 def _drop_reason(row: dict[str, Any]) -> str:
     if row["outcome"] != "ok":
         return "error"
+    if not row["model"]:
+        return "no_model_call"  # admin commands, code-only answers: nothing the model said
     if row["forgotten_at"] is not None:
         return "forgotten"
     if row["opted_out"]:

@@ -28,6 +28,7 @@ def record_exchange(
     outcome: str = "ok",
     platform: str = "test",
     system: str = "You are a test bot.",
+    model: str = "fake",
 ) -> Exchange:
     """An inbox event, its user/assistant turns, a transcript and a delivered reply."""
     now = time.time()
@@ -61,7 +62,7 @@ def record_exchange(
                 user_id=user,
                 skill=skill,
                 intent=skill,
-                model="fake",
+                model=model,
                 prompt=f"[system] {system}\n[user] {question}",
                 output=answer,
                 latency_ms=1.0,
