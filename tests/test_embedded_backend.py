@@ -66,7 +66,7 @@ async def test_answers_a_prompt_with_its_figures(backend: LlamaCppBackend) -> No
     assert completion.prompt_tokens > 10
     assert 0 < completion.completion_tokens <= GREEDY.max_tokens
     assert 0 < completion.first_token_s <= completion.total_s
-    assert completion.extra == {"cached_prefix_tokens": 0}
+    assert completion.extra == {"cached_prefix_tokens": 0, "version": "base"}
 
 
 @pytest.mark.slow
