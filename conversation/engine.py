@@ -333,7 +333,9 @@ class Engine:
         response = await route.skill.handle(request)
         answer = "\n\n".join([reply.text for reply in response.replies])
         new_state = ScopeStateRecord(route.skill.name, response.state) if response.hold_dialogue else None
-        if new_state is None and context.state.active_skill is not None:
+        parked = route.tier == "command" and not holding
+        """Another skill's command leaves the open dialogue where it was, for the next message."""
+        if new_state is None and context.state.active_skill is not None and not parked:
             new_state = ScopeStateRecord(None, {})
         used = response.completion
         transcript = TranscriptRecord(

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversation import Engine, EngineLimits, Message
+from conversation import Engine, EngineLimits, Message, Reply
 from conversation.llm import LLM, FakeLLM
 from conversation.router import Router
 from skills import ChatSkill
@@ -290,6 +290,35 @@ async def test_an_open_order_survives_an_engine_restart(tmp_path: Path) -> None:
     assert "size" in (await run("/order a cheese pizza"))[0]
     assert "toppings" in (await run("medium"))[0]  # a new engine: the dialogue is still open
     assert "Added medium cheese pizza" in (await run("no toppings"))[0]
+
+
+async def test_another_command_parks_an_open_order_which_resumes_after_it(tmp_path: Path) -> None:
+    database = create_database_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade_schema(database)
+    router = Router({"chat": ChatSkill("test"), "order": OrderSkill(), "echo": EchoCommand()})
+    engine = Engine(Ledger(database), NOT_JSON, router, EngineLimits())
+    sink = CollectingSink()
+    engine.register_sink("test", sink)
+    await engine.start()
+    for text in ("/order a cheese pizza", "/echo hello", "medium"):
+        await engine.submit(Message(platform="test", user="u1", text=text, event_id=text, channel="c1"))
+        await engine.join()
+    await engine.aclose()
+
+    answers = [reply.text for _, reply in sink.replies]
+    assert "size" in answers[0]
+    assert answers[1] == "hello"
+    assert "toppings" in answers[2]  # the order went on where it stopped
+
+
+class EchoCommand:
+    """A command-only skill that answers with its text and opens no dialogue."""
+
+    name = "echo"
+    description = "repeats its text"
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        return SkillResponse([Reply(request.text)])
 
 
 @pytest.mark.slow
