@@ -8,9 +8,8 @@ from conversation.admin import AdminPolicy, Roles
 from conversation.admin.policy import MAINTENANCE_FLAG
 from conversation.router import Router
 from skills import ChatSkill, Skill, SkillRequest, SkillResponse
-from storage import create_database_engine, upgrade_schema
 from storage.admin_store import AdminStore, RuntimeSnapshot
-from tests.fakes.engines import message
+from tests.fakes.engines import message, migrated_database
 
 
 class NamedSkill:
@@ -57,8 +56,7 @@ class CountingStore(AdminStore):
 async def test_the_policy_reads_the_database_once_for_many_messages_and_again_after_a_change(
     database_url: str,
 ) -> None:
-    database = create_database_engine(database_url)
-    upgrade_schema(database)
+    database = migrated_database(database_url)
     store = CountingStore(database)
     policy = AdminPolicy(store, Roles(store), refresh_s=60)
 

@@ -11,8 +11,9 @@ from bots.cli import main
 from conversation import ConfigError, Reply, load_settings
 from conversation.llm import FakeLLM
 from conversation.skill_eval import Check, evaluate_skills, load_cases, run_skill_eval
-from storage import create_database_engine, upgrade_schema
+from storage import create_database_engine
 from storage.tables import eval_runs, transcripts
+from tests.fakes.engines import migrated_database
 
 REDUCED = """
 [[case]]
@@ -53,8 +54,7 @@ async def test_with_an_echoing_model_code_decided_checks_pass_and_model_decided_
     tmp_path: Path,
 ) -> None:
     settings = load_settings(data_dir=tmp_path, model="fake")
-    database = create_database_engine(settings.resolved_database_url)
-    upgrade_schema(database)
+    database = migrated_database(settings.resolved_database_url)
 
     rates = await run_skill_eval(FakeLLM(), settings, record_to=database)
 

@@ -14,10 +14,10 @@ from aiohttp import web
 
 from conversation import Engine, Message, build_engine, load_settings
 from skills.order import OrderSink, OrderSkill, WebhookPolicy
-from storage import create_database_engine, upgrade_schema
 from storage.orders import OrderStore
 from storage.tables import orders
 from tests.fakes.collecting import CollectingSink
+from tests.fakes.engines import migrated_database
 
 ORDER = {"items": [], "fulfilment": {"type": "pickup"}, "total": 12.95, "currency": "USD"}
 
@@ -54,8 +54,7 @@ class Webhook:
 
 @pytest.fixture
 def store(tmp_path: Path) -> OrderStore:
-    database = create_database_engine(f"sqlite:///{tmp_path / 'orders.db'}")
-    upgrade_schema(database)
+    database = migrated_database(f"sqlite:///{tmp_path / 'orders.db'}")
     return OrderStore(database)
 
 

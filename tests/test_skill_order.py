@@ -21,8 +21,9 @@ from skills import ChatSkill
 from skills.base import SkillRequest, SkillResponse
 from skills.order import OrderDraft, OrderSkill, load_menu, price_order
 from skills.order.extract import Extraction, extraction_schema
-from storage import Ledger, create_database_engine, upgrade_schema
+from storage import Ledger
 from tests.fakes.collecting import CollectingSink
+from tests.fakes.engines import migrated_database
 
 MENU_FILE = Path(__file__).parent.parent / "skills" / "menu.toml"
 NOT_JSON = FakeLLM(lambda messages: "I am not JSON")
@@ -275,8 +276,7 @@ async def test_an_open_order_survives_an_engine_restart(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
 
     async def run(text: str) -> list[str]:
-        database = create_database_engine(url)
-        upgrade_schema(database)
+        database = migrated_database(url)
         router = Router({"chat": ChatSkill("test"), "order": OrderSkill()})
         engine = Engine(Ledger(database), NOT_JSON, router, EngineLimits())
         sink = CollectingSink()
@@ -293,8 +293,7 @@ async def test_an_open_order_survives_an_engine_restart(tmp_path: Path) -> None:
 
 
 async def test_another_command_parks_an_open_order_which_resumes_after_it(tmp_path: Path) -> None:
-    database = create_database_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    upgrade_schema(database)
+    database = migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
     router = Router({"chat": ChatSkill("test"), "order": OrderSkill(), "echo": EchoCommand()})
     engine = Engine(Ledger(database), NOT_JSON, router, EngineLimits())
     sink = CollectingSink()

@@ -16,7 +16,8 @@ from conversation import Engine, EngineLimits, Reply, load_settings
 from conversation.llm import FakeLLM
 from conversation.router import Router
 from skills import ChatSkill, SkillRequest, SkillResponse
-from storage import Ledger, create_database_engine, upgrade_schema
+from storage import Ledger
+from tests.fakes.engines import migrated_database
 from tests.fakes.slack_api import FakeSlackApi, form_body, signed_headers, slash_command
 
 SECRET = "commands-secret"
@@ -72,8 +73,7 @@ class CommandBot:
 
 @pytest.fixture
 async def bot(database_url: str) -> AsyncIterator[CommandBot]:
-    database = create_database_engine(database_url)
-    upgrade_schema(database)
+    database = migrated_database(database_url)
     gate = asyncio.Event()
     skills = {name: RecordingSkill(name, gate) for name in COMMANDS}
     router = Router({"chat": ChatSkill("You are a test bot."), **skills})

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from storage import create_database_engine, upgrade_schema
-from tests.fakes.engines import sqlite_url
+from tests.fakes.engines import migrated_database, sqlite_url
 from tests.fakes.transcripts import record_exchange, set_privacy, vote
 from training.dataset import Dataset, assign_splits, build_dataset, read_pairs, write_dataset
 from training.scrub import Scrubber, luhn_valid
@@ -18,8 +17,7 @@ from training.scrub import Scrubber, luhn_valid
 @pytest.fixture
 def database(tmp_path: Path) -> sa.Engine:
     """A migrated SQLite database."""
-    engine = create_database_engine(sqlite_url(tmp_path))
-    upgrade_schema(engine)
+    engine = migrated_database(sqlite_url(tmp_path))
     return engine
 
 

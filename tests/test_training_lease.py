@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from conversation.settings import Settings
-from storage import create_database_engine, upgrade_schema
-from tests.fakes.engines import DATABASES, database_url_for
+from storage import create_database_engine
+from tests.fakes.engines import DATABASES, database_url_for, migrated_database
 from training import lease
 from training.scheduler import run_leased
 
@@ -28,8 +28,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def database(database_url: str) -> sa.Engine:
     """The migrated database."""
-    engine = create_database_engine(database_url)
-    upgrade_schema(engine)
+    engine = migrated_database(database_url)
     return engine
 
 

@@ -11,9 +11,8 @@ import pytest
 
 from conversation.llm import ChatMessage, GenerationOptions
 from conversation.settings import Settings
-from storage import create_database_engine, upgrade_schema
 from tests.fakes.collecting import CollectingSink
-from tests.fakes.engines import make_engine, message, sqlite_url
+from tests.fakes.engines import make_engine, message, migrated_database, sqlite_url
 from tests.fakes.models import small_model
 from tests.fakes.transcripts import record_exchange
 from training.scheduler import TrainingService, run_leased
@@ -55,8 +54,7 @@ def settings_for(tmp_path: Path, **overrides: object) -> Settings:
 
 async def test_a_run_trains_promotes_serves_refuses_a_worse_one_and_rolls_back(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    database = create_database_engine(settings.resolved_database_url)
-    upgrade_schema(database)
+    database = migrated_database(settings.resolved_database_url)
     for i, topic in enumerate(TOPICS):
         record_exchange(database, ASKS[i % 3].format(topic), f"The code word for {topic} is ZEBRA-{i + 10}.")
 

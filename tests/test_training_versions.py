@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from conversation.llm.models import ServedVersion, promoted_version
-from storage import create_database_engine, upgrade_schema
-from tests.fakes.engines import sqlite_url
+from tests.fakes.engines import migrated_database, sqlite_url
 from training.errors import TrainingError
 from training.versions import judge, list_versions, next_version, promote, record_version, rollback
 
@@ -18,8 +17,7 @@ from training.versions import judge, list_versions, next_version, promote, recor
 @pytest.fixture
 def database(tmp_path: Path) -> sa.Engine:
     """A migrated SQLite database."""
-    engine = create_database_engine(sqlite_url(tmp_path))
-    upgrade_schema(engine)
+    engine = migrated_database(sqlite_url(tmp_path))
     return engine
 
 

@@ -24,10 +24,16 @@ def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{folder / 'chatwright.db'}"
 
 
-def make_engine(url: str, llm: LLM | None = None, limits: EngineLimits | None = None) -> Engine:
-    """An engine with only the chat skill on a migrated database at ``url``."""
+def migrated_database(url: str) -> sa.Engine:
+    """The database at ``url`` with every migration applied."""
     database = create_database_engine(url)
     upgrade_schema(database)
+    return database
+
+
+def make_engine(url: str, llm: LLM | None = None, limits: EngineLimits | None = None) -> Engine:
+    """An engine with only the chat skill on a migrated database at ``url``."""
+    database = migrated_database(url)
     router = Router({"chat": ChatSkill("You are a test bot.")})
     return Engine(Ledger(database), llm or FakeLLM(), router, limits or EngineLimits())
 
