@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bots.cli_docs import add_eval_rag_command, add_ingest_command
-from conversation import ChatwrightError, Engine, Settings, build_engine, load_settings
+from conversation import ChatwrightError, Engine, Settings, load_settings
+from conversation.assembly import build_engine
 
 log = logging.getLogger("chatwright")
 

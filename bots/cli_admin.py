@@ -13,8 +13,9 @@ import uuid
 from collections.abc import Sequence
 from typing import TextIO
 
-from conversation import Message, Reply, Settings, build_engine
+from conversation import Message, Reply, Settings
 from conversation.admin import LOCAL_PLATFORM, AdminError
+from conversation.assembly import build_engine
 from conversation.llm import FakeLLM
 
 NO_MODEL = "the admin command line loads no model"

@@ -1,6 +1,9 @@
-"""The conversation engine and the platform-neutral types adapters speak."""
+"""The conversation engine and the platform-neutral types adapters speak.
 
-from conversation.assembly import build_engine
+``conversation.assembly.build_engine`` wires it to the skills; it is not imported here, so that
+skills can import ``conversation`` without a cycle.
+"""
+
 from conversation.delivery import ReplySink
 from conversation.engine import Engine, EngineLimits, Submission
 from conversation.errors import BackendUnavailable, BadInput, ChatwrightError, ConfigError, SkillError
@@ -21,6 +24,5 @@ __all__ = [
     "Settings",
     "SkillError",
     "Submission",
-    "build_engine",
     "load_settings",
 ]

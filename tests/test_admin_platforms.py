@@ -15,8 +15,9 @@ from starlette.applications import Starlette
 from bots.discord import DiscordAdapter
 from bots.slack import EVENTS_PATH, ProgressTiming, SlackAdapter
 from bots.web import create_app
-from conversation import build_engine, load_settings
+from conversation import load_settings
 from conversation.admin import MAINTENANCE_NOTICE
+from conversation.assembly import build_engine
 from conversation.llm import FakeLLM
 from tests.fakes.admin_bot import admin_bot
 from tests.fakes.discord_api import BOT_ID, USER_ID, FakeDiscord

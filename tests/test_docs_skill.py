@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conversation import Message, build_engine, load_settings
+from conversation import Message, load_settings
+from conversation.assembly import build_engine
 from conversation.llm import ChatMessage, FakeLLM
 from skills.base import SkillRequest
 from skills.docs import DocsConfig, DocsSkill, RetrievalConfig

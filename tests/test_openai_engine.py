@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conversation import Engine, build_engine, load_settings
+from conversation import Engine, load_settings
+from conversation.assembly import build_engine
 from storage.tables import inbox
 from tests.fakes.collecting import CollectingSink
 from tests.fakes.engines import message

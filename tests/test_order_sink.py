@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 
-from conversation import Engine, Message, build_engine, load_settings
+from conversation import Engine, Message, load_settings
+from conversation.assembly import build_engine
 from skills.order import OrderSink, OrderSkill, WebhookPolicy
 from storage.orders import OrderStore
 from storage.tables import orders

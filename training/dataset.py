@@ -1,8 +1,8 @@
 """Transcripts -> instruction/response pairs per skill, filtered, scrubbed, de-duplicated, split.
 
-Kept: answers the model wrote, with outcome ``ok``, no thumbs-down on any of their delivered replies, from users
-who neither opted out nor were forgotten. The instruction is the user's turn, the response the
-answer, the system prompt the one the skill used (parsed from the stored prompt).
+Kept: answers the model wrote, with outcome ``ok``, no thumbs-down on any of their delivered
+replies, from users who neither opted out nor were forgotten. The instruction is the user's turn,
+the response the answer, the system prompt the one the skill used (parsed from the stored prompt).
 """
 
 from __future__ import annotations

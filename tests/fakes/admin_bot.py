@@ -11,7 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from conversation import Engine, Message, Reply, Settings, build_engine, load_settings
+from conversation import Engine, Message, Reply, Settings, load_settings
+from conversation.assembly import build_engine
 from conversation.llm import FakeLLM
 from storage import create_database_engine
 from storage.tables import audit_log
