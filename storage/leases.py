@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from storage.database import read_only
 from storage.statements import insert_on_conflict
 from storage.tables import inbox, outbox, scope_leases
 
@@ -146,7 +147,7 @@ class ScopeLeases:
         lease = scope_leases
         free = lease.c.scope_key.is_(None) | (lease.c.expires_at < now)
         rows = inbox if everything else self._news()
-        with self.engine.connect() as connection:
+        with read_only(self.engine).connect() as connection:
             pending = connection.execute(
                 sa.select(rows.c.id, rows.c.scope_key)
                 .select_from(rows.outerjoin(lease, lease.c.scope_key == rows.c.scope_key))

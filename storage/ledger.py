@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.pool import PoolProxiedConnection
 
+from storage.database import read_only
 from storage.leases import new_holder
 from storage.statements import LedgerStatements
 from storage.tables import inbox, outbox, scope_state, turns
@@ -147,6 +148,7 @@ class Ledger:
 
     def __init__(self, engine: sa.Engine, holder: str | None = None) -> None:
         self.engine = engine
+        self._reads = read_only(engine)
         self.holder = holder or new_holder()
         self._sql = LedgerStatements(engine.dialect, TranscriptRecord._fields)
         self._writing = threading.Lock()
@@ -268,7 +270,7 @@ class Ledger:
     def rows(self, inbox_ids: Sequence[int]) -> list[PendingRow]:
         """The inbox rows ``inbox_ids`` that are still pending, oldest first."""
         found: list[PendingRow] = []
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             for start in range(0, len(inbox_ids), 500):
                 query = (
                     sa.select(inbox.c.id, inbox.c.message, inbox.c.attempts)
@@ -287,7 +289,7 @@ class Ledger:
             )
             .order_by(inbox.c.id)
         )
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             return [PendingRow(row.id, row.message, row.attempts) for row in connection.execute(query)]
 
     def unsent(self, scope_key: str, platforms: Sequence[str]) -> list[UnsentReply]:
@@ -302,7 +304,7 @@ class Ledger:
             )
             .order_by(outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq)
         )
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             return [
                 UnsentReply(OutboxKey(row.inbox_id, row.attempt, row.seq), row.message, row.reply)
                 for row in connection.execute(query)
@@ -310,7 +312,7 @@ class Ledger:
 
     def load_scope(self, scope_key: str, max_turns: int) -> ScopeSnapshot:
         """The last ``max_turns`` turns of a scope (oldest first) and its dialogue state."""
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             recent = connection.execute(
                 sa.select(turns.c.role, turns.c.text)
                 .where(turns.c.scope_key == scope_key)
