@@ -27,7 +27,6 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import conversation  # noqa: F401 - import order: conversation before skills
 from conversation.llm.embeddings import shared_embedder
 from skills.docs import METHODS, DocsConfig, RetrievalConfig, RetrievalMethod
 from skills.docs.ingest import ingest

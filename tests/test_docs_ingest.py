@@ -7,20 +7,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import conversation  # noqa: F401 - import order: conversation before skills
 from conversation.errors import BadInput
 from skills.docs import DocsConfig, RetrievalConfig
 from skills.docs.ingest import ingest
 from skills.docs.library import DocsLibrary
-from storage import create_database_engine, upgrade_schema
 from storage.tables import documents
 from tests.fakes.corpus import NOTES_TXT, write_corpus, write_pdf
+from tests.fakes.engines import migrated_database
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> sa.Engine:
-    engine = create_database_engine(f"sqlite:///{tmp_path / 'chatwright.db'}")
-    upgrade_schema(engine)
+    engine = migrated_database(f"sqlite:///{tmp_path / 'chatwright.db'}")
     return engine
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import conversation  # noqa: F401 - import order: conversation before skills
 from skills.docs import METHODS, DocsConfig, RetrievalConfig
 from skills.docs.ingest import ingest
 from skills.docs.library import CollectionIndex, DocsLibrary
-from storage import create_database_engine, upgrade_schema
+from storage import create_database_engine
 from tests.fakes.corpus import PLANTED, write_corpus
+from tests.fakes.engines import migrated_database
 
 TOPICS = {
     "volcano": "Volcanoes erupt molten basalt lava from the mantle through a crater vent.",
@@ -24,8 +24,7 @@ TOPICS = {
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> DocsLibrary:
     root = tmp_path_factory.mktemp("retrieval")
-    database = create_database_engine(f"sqlite:///{root / 'chatwright.db'}")
-    upgrade_schema(database)
+    database = migrated_database(f"sqlite:///{root / 'chatwright.db'}")
     docs = DocsLibrary(DocsConfig(root / "data", retrieval=RetrievalConfig(top_k=3)))
     ingest(
         [write_corpus(root / "corpus")],

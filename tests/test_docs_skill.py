@@ -15,9 +15,9 @@ from conversation.llm import ChatMessage, FakeLLM
 from skills.base import SkillRequest
 from skills.docs import DocsConfig, DocsSkill, RetrievalConfig
 from skills.docs.ingest import ingest
-from storage import create_database_engine, upgrade_schema
 from storage.tables import channel_settings
 from tests.fakes.corpus import NOTES_TXT, write_corpus
+from tests.fakes.engines import migrated_database
 
 
 def cite_first_source(messages: Sequence[ChatMessage]) -> str:
@@ -28,8 +28,7 @@ def cite_first_source(messages: Sequence[ChatMessage]) -> str:
 
 @pytest.fixture
 def database(tmp_path: Path) -> sa.Engine:
-    engine = create_database_engine(f"sqlite:///{tmp_path / 'chatwright.db'}")
-    upgrade_schema(engine)
+    engine = migrated_database(f"sqlite:///{tmp_path / 'chatwright.db'}")
     return engine
 
 

@@ -9,16 +9,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import conversation  # noqa: F401 - import order: conversation before skills
 from conversation.llm import FakeLLM
 from skills.docs import DocsConfig, RetrievalConfig
 from skills.docs.evaluation import evaluate_methods, read_questions, record_results
 from skills.docs.ingest import ingest
 from skills.docs.library import DocsLibrary
 from skills.docs.report import render_leaderboard, write_chart, write_page
-from storage import create_database_engine, upgrade_schema
 from storage.tables import eval_runs
 from tests.fakes.corpus import write_corpus
+from tests.fakes.engines import migrated_database
 from tests.fakes.judge import SCORES, scripted_judge
 from tests.fakes.models import small_model
 
@@ -27,8 +26,7 @@ QUESTIONS = ["How do I reset the router to factory settings?", "Which flag skips
 
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[DocsLibrary, sa.Engine]:
-    database = create_database_engine(f"sqlite:///{tmp_path / 'chatwright.db'}")
-    upgrade_schema(database)
+    database = migrated_database(f"sqlite:///{tmp_path / 'chatwright.db'}")
     library = DocsLibrary(DocsConfig(tmp_path / "data", retrieval=RetrievalConfig(top_k=2)))
     corpus = write_corpus(tmp_path / "corpus")
     ingest(
