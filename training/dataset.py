@@ -189,12 +189,12 @@ def _read_rows(database: sa.Engine) -> list[dict[str, Any]]:
 def _drop_reason(row: dict[str, Any]) -> str:
     if row["outcome"] != "ok":
         return "error"
-    if not row["model"]:
-        return "no_model_call"  # admin commands, code-only answers: nothing the model said
     if row["forgotten_at"] is not None:
         return "forgotten"
     if row["opted_out"]:
         return "opted_out"
+    if not row["model"]:
+        return "no_model_call"  # admin commands, code-only answers: nothing the model said
     if row["thumbs_down"]:
         return "thumbs_down"
     if not row["skill"] or not row["instruction"] or not row["output"].strip():
