@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from storage import Completion, Grant, Ledger, NewEvent, ScopeLeases, SentReply, Written
+from storage import Completion, Grant, Ledger, NewEvent, ScopeLeases, SentReply, Takeover, Written
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,8 @@ _ACCEPT, _COMPLETE, _SENT, _ACQUIRE, _RELEASE, _FLUSH, _STOP = range(7)
 _Item = tuple[int, Any, "asyncio.Future[Any] | None"]
 """What callers queue: (kind, payload, the future to resolve or None)."""
 _Outcome = tuple["asyncio.Future[Any]", Any]
+Taken = tuple[Grant, Takeover | None]
+"""The answer to a lease request: the grant and, when it is ours, the scope as we find it."""
 """A future with its result, or with the exception to raise."""
 
 
@@ -35,7 +37,7 @@ class _Cycle:
     completions: list[Completion] = field(default_factory=list)
     completion_futures: list[asyncio.Future[bool]] = field(default_factory=list)
     sent: list[SentReply] = field(default_factory=list)
-    leases: list[tuple[int, str, asyncio.Future[Grant] | None]] = field(default_factory=list)
+    leases: list[tuple[int, str, asyncio.Future[Taken] | None]] = field(default_factory=list)
     """Acquires and releases of scope leases, in the order they were asked for."""
     flushes: list[asyncio.Future[None]] = field(default_factory=list)
 
@@ -90,10 +92,16 @@ class LedgerWriter:
     """
 
     def __init__(
-        self, ledger: Ledger, leases: ScopeLeases, max_batch: int = 2000, hand_over_at: int = 100
+        self,
+        ledger: Ledger,
+        leases: ScopeLeases,
+        context_turns: int,
+        max_batch: int = 2000,
+        hand_over_at: int = 100,
     ) -> None:
         self._ledger = ledger
         self._leases = leases
+        self._context_turns = context_turns
         self._max_batch = max_batch
         self._hand_over_at = hand_over_at
         self._staged: list[_Item] = []
@@ -119,9 +127,13 @@ class LedgerWriter:
         self._stage((_COMPLETE, completion, future))
         return future
 
-    def acquire(self, scope_key: str) -> asyncio.Future[Grant]:
-        """Ask for the lease on ``scope_key`` (after everything queued before is committed)."""
-        future: asyncio.Future[Grant] = asyncio.get_running_loop().create_future()
+    def acquire(self, scope_key: str) -> asyncio.Future[Taken]:
+        """Ask for the lease on ``scope_key`` (after everything queued before is committed).
+
+        When granted, the scope's backlog, unsent replies and last ``context_turns`` turns come
+        with it, read in the same thread (``Ledger.take_over``): no extra hop per new scope.
+        """
+        future: asyncio.Future[Taken] = asyncio.get_running_loop().create_future()
         self._stage((_ACQUIRE, scope_key, future))
         return future
 
@@ -209,7 +221,7 @@ class LedgerWriter:
                 log.warning("could not mark reply %s as sent (%s); it may be sent again", cycle.sent, error)
             return cycle.outcomes(NOTHING_WRITTEN, error)
 
-    def _lease(self, requests: list[tuple[int, str, asyncio.Future[Grant] | None]]) -> list[_Outcome]:
+    def _lease(self, requests: list[tuple[int, str, asyncio.Future[Taken] | None]]) -> list[_Outcome]:
         """Run runs of acquires and releases in order, each run in one transaction.
 
         A failed acquire answers "not held": the scope's messages stay pending for a later sweep.
@@ -227,16 +239,26 @@ class LedgerWriter:
                 if kind == _RELEASE:
                     self._leases.release(keys)
                 else:
-                    grants = self._leases.acquire(keys)
-                    outcomes += [(future, grants[key]) for _, key, future in run if future is not None]
+                    outcomes += self._grant(run)
             except Exception as error:  # noqa: BLE001 - the next sweep tries again
                 log.warning("scope leases: %d %s failed (%s)", len(keys), _LEASE_VERBS[kind], error)
-                outcomes += [(future, Grant(False, 0.0)) for _, _, future in run if future is not None]
+                outcomes += [(future, NOT_TAKEN) for _, _, future in run if future is not None]
             start = end
         return outcomes
 
+    def _grant(self, run: list[tuple[int, str, asyncio.Future[Taken] | None]]) -> list[_Outcome]:
+        grants = self._leases.acquire(key for _, key, _ in run)
+        held = [key for key, grant in grants.items() if grant.held]
+        try:
+            takeovers = self._ledger.take_over(held, self._context_turns) if held else {}
+        except Exception:
+            self._leases.release(held)  # held but not taken over: let a later sweep start afresh
+            raise
+        return [(future, (grants[key], takeovers.get(key))) for _, key, future in run if future is not None]
+
 
 NOTHING_WRITTEN = Written({}, set())
+NOT_TAKEN: Taken = (Grant(False, 0.0), None)
 _LEASE_VERBS = {_ACQUIRE: "acquires", _RELEASE: "releases"}
 
 

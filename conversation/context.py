@@ -10,7 +10,7 @@ from typing import cast
 
 from conversation.llm.base import ChatMessage, Role
 from skills.base import History, render_turn
-from storage import Ledger, ScopeStateRecord
+from storage import Ledger, ScopeSnapshot, ScopeStateRecord
 
 MAX_TURNS_KEPT = 200
 """Turns of one scope kept in RAM (the token budget usually trims far earlier)."""
@@ -67,12 +67,16 @@ class ContextCache:
         context = self._contexts.get(scope_key)
         if context is None:
             snapshot = await asyncio.to_thread(self._ledger.load_scope, scope_key, MAX_TURNS_KEPT)
-            context = ScopeContext(as_turns(snapshot.turns), snapshot.state)
-            self._contexts[scope_key] = context
-            while len(self._contexts) > self._capacity:
-                self._contexts.popitem(last=False)
-        else:
-            self._contexts.move_to_end(scope_key)
+            return self.put(scope_key, snapshot)
+        self._contexts.move_to_end(scope_key)
+        return context
+
+    def put(self, scope_key: str, snapshot: ScopeSnapshot) -> ScopeContext:
+        """Cache ``snapshot`` (at most ``MAX_TURNS_KEPT`` turns) as the context of ``scope_key``."""
+        context = self._contexts[scope_key] = ScopeContext(as_turns(snapshot.turns), snapshot.state)
+        self._contexts.move_to_end(scope_key)
+        while len(self._contexts) > self._capacity:
+            self._contexts.popitem(last=False)
         return context
 
     def forget(self, scope_key: str) -> None:

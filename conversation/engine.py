@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from conversation.batching import LedgerWriter
-from conversation.context import ContextCache, ScopeContext, as_turns
+from conversation.context import MAX_TURNS_KEPT, ContextCache, ScopeContext, as_turns
 from conversation.delivery import ReplySink
 from conversation.errors import BackendUnavailable, BadInput
 from conversation.llm.base import LLM, ChatMessage
@@ -78,7 +78,7 @@ class Engine:
         self.router = router
         self.limits = limits
         self.leases = ScopeLeases(ledger.engine, limits.lease_s, ledger.holder)
-        self._writer = LedgerWriter(ledger, self.leases)
+        self._writer = LedgerWriter(ledger, self.leases, MAX_TURNS_KEPT)
         self._contexts = ContextCache(ledger)
         self._sinks: dict[str, ReplySink] = {}
         self._scope_queues: dict[str, deque[PendingMessage]] = {}
@@ -195,15 +195,19 @@ class Engine:
         self._known.difference_update(self._finished)
         self._finished.clear()
         backlog = await asyncio.to_thread(self.leases.backlog, tuple(self._sinks), everything)
-        fresh = [row_id for row_id, _ in backlog.pending if row_id not in self._known]
         for _, scope_key in backlog.pending:
             self._elsewhere.pop(scope_key, None)
-        for row in await asyncio.to_thread(self.ledger.rows, fresh) if fresh else ():
-            self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
+        await self._dispatch_rows([row_id for row_id, _ in backlog.pending])
         for scope_key in backlog.unsent_scopes:
             if scope_key not in self._scope_queues and not self._closing:
                 self._elsewhere.pop(scope_key, None)
                 self._start_worker(scope_key)
+
+    async def _dispatch_rows(self, inbox_ids: list[int]) -> None:
+        """Load and dispatch the pending rows among ``inbox_ids`` that are not queued here."""
+        fresh = [row_id for row_id in inbox_ids if row_id not in self._known]
+        for row in await asyncio.to_thread(self.ledger.rows, fresh) if fresh else ():
+            self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
 
     async def _renew(self) -> None:
         """Extend our leases, forget scopes we lost, give up scopes idle for half a lease.
@@ -270,23 +274,22 @@ class Engine:
                 self._idle.set()
 
     async def _take(self, scope_key: str) -> bool:
-        """Acquire the scope's lease; on success reload its context and deliver its unsent replies.
+        """Acquire the scope's lease; on success take its context, backlog and unsent replies as found.
 
         Another process may have added turns since we last held it, or died leaving replies unsent.
         """
-        grant = await self._writer.acquire(scope_key)
-        if not grant.held:
+        grant, takeover = await self._writer.acquire(scope_key)
+        if not grant.held or takeover is None:
             self._elsewhere[scope_key] = grant.until
             return False
         self._held[scope_key] = time.monotonic()
-        self._contexts.forget(scope_key)
-        for row in await asyncio.to_thread(self.ledger.scope_backlog, scope_key):
-            if row.inbox_id not in self._known:
-                self._dispatch(PendingMessage(row.inbox_id, Message.from_record(row.message), row.attempts))
-        unsent = await asyncio.to_thread(self.ledger.unsent, scope_key, tuple(self._sinks))
-        for item in unsent:
+        self._contexts.put(scope_key, takeover.snapshot)
+        await self._dispatch_rows(takeover.backlog)
+        for item in takeover.unsent:
             message, reply = Message.from_record(item.message), Reply.from_record(item.reply)
-            await self._deliver(self._sinks[message.platform], message, [reply], item.key)
+            sink = self._sinks.get(message.platform)
+            if sink is not None:
+                await self._deliver(sink, message, [reply], item.key)
         return True
 
     async def _process(self, pending: PendingMessage) -> None:

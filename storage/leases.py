@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from storage.database import read_only
 from storage.statements import insert_on_conflict
-from storage.tables import inbox, outbox, scope_leases
+from storage.tables import PENDING, PENDING_STATUS, UNSENT, inbox, outbox, scope_leases
 
 BACKLOG_LIMIT = 5000
 """Most pending rows one sweep returns (the next sweep returns the rest)."""
@@ -152,11 +152,11 @@ class ScopeLeases:
                 sa.select(rows.c.id, rows.c.scope_key)
                 .select_from(rows.outerjoin(lease, lease.c.scope_key == rows.c.scope_key))
                 .where(
-                    rows.c.status == "pending",
+                    rows.c.status == PENDING_STATUS,
                     rows.c.retry_at <= now,
                     free | ((lease.c.holder == self.holder) & self._not_ours_from_the_start(rows)),
                 )
-                .order_by(rows.c.id)
+                .order_by(rows.c.retry_at, rows.c.id)  # the pending index's order: no scan, no sort
                 .limit(BACKLOG_LIMIT)
             ).all()
             unsent: Iterable[str] = (
@@ -164,7 +164,7 @@ class ScopeLeases:
                     sa.select(outbox.c.scope_key)
                     .distinct()
                     .select_from(outbox.outerjoin(lease, lease.c.scope_key == outbox.c.scope_key))
-                    .where(outbox.c.platform.in_(platforms), outbox.c.sent_at.is_(None), free)
+                    .where(outbox.c.platform.in_(platforms), UNSENT, free)
                 ).scalars()
                 if platforms
                 else []
@@ -180,7 +180,6 @@ class ScopeLeases:
 
     def _news(self) -> sa.Subquery:
         """The pending rows others accepted, and the retries: one index range each, no ``!=``."""
-        pending = inbox.c.status == "pending"
         ranges = [
             inbox.c.accepted_by < self.holder,
             inbox.c.accepted_by > self.holder,
@@ -188,7 +187,7 @@ class ScopeLeases:
             inbox.c.retry_at > 0,
         ]
         columns = (inbox.c.id, inbox.c.scope_key, inbox.c.status, inbox.c.retry_at, inbox.c.accepted_by)
-        return sa.union(*(sa.select(*columns).where(pending, where) for where in ranges)).subquery()
+        return sa.union(*(sa.select(*columns).where(PENDING, where) for where in ranges)).subquery()
 
     def _ours(self, scope_keys: Sequence[str] | None = None) -> sa.ColumnElement[bool]:
         """Our lease rows (of ``scope_keys``), locked in key order on PostgreSQL."""

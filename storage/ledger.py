@@ -28,7 +28,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from storage.database import read_only
 from storage.leases import new_holder
 from storage.statements import LedgerStatements
-from storage.tables import inbox, outbox, scope_state, turns
+from storage.tables import PENDING, UNSENT, inbox, outbox, scope_state, turns
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,15 @@ class ScopeSnapshot:
 
     turns: list[tuple[str, str]]
     state: ScopeStateRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Takeover:
+    """A scope as a process finds it when it takes the scope's lease (see ``Ledger.take_over``)."""
+
+    backlog: list[int]
+    unsent: list[UnsentReply]
+    snapshot: ScopeSnapshot
 
 
 class Written(NamedTuple):
@@ -228,9 +237,10 @@ class Ledger:
             elif self._sql.postpone_event.run(cursor, (c.retry_at, c.inbox_id, self.holder)):
                 stored.add(c.inbox_id)
         for status, ids in settled.items():
-            stored.update(
-                row[0] for row in self._sql.settle_events.run(cursor, ids, (status, now, self.holder))
-            )
+            if self._sql.settle_events.count(cursor, ids, (status, now, self.holder)) == len(ids):
+                stored.update(row_id for (row_id,) in ids)
+            else:  # some were settled before, or their scope's lease is no longer ours (rare)
+                stored.update(row[0] for row in self._sql.settled_at.run(cursor, ids, (status, now)))
         turn_rows: list[tuple[Any, ...]] = []
         transcript_rows: list[tuple[Any, ...]] = []
         reply_rows: list[tuple[Any, ...]] = []
@@ -280,56 +290,63 @@ class Ledger:
                 found += [PendingRow(row.id, row.message, row.attempts) for row in connection.execute(query)]
         return found
 
-    def scope_backlog(self, scope_key: str) -> list[PendingRow]:
-        """The pending rows of ``scope_key`` that are due now, oldest first."""
-        query = (
-            sa.select(inbox.c.id, inbox.c.message, inbox.c.attempts)
-            .where(
-                inbox.c.scope_key == scope_key, inbox.c.status == "pending", inbox.c.retry_at <= time.time()
-            )
-            .order_by(inbox.c.id)
-        )
-        with self._reads.connect() as connection:
-            return [PendingRow(row.id, row.message, row.attempts) for row in connection.execute(query)]
+    def take_over(self, scope_keys: Sequence[str], max_turns: int) -> dict[str, Takeover]:
+        """What a process taking ``scope_keys`` needs of each, read in one transaction.
 
-    def unsent(self, scope_key: str, platforms: Sequence[str]) -> list[UnsentReply]:
-        """Replies in ``scope_key`` for ``platforms`` never confirmed as delivered, oldest first."""
-        query = (
-            sa.select(outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq, outbox.c.reply, inbox.c.message)
-            .join(inbox, inbox.c.id == outbox.c.inbox_id)
-            .where(
-                outbox.c.platform.in_(platforms),
-                outbox.c.sent_at.is_(None),
-                outbox.c.scope_key == scope_key,
-            )
-            .order_by(outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq)
-        )
+        Pending rows due now (ids only: the caller fetches with ``rows`` those it has not queued),
+        replies never confirmed as delivered (any platform), and the last ``max_turns`` turns
+        with the dialogue state.
+        """
+        now = time.time()
+        backlog: defaultdict[str, list[int]] = defaultdict(list)
+        unsent: defaultdict[str, list[UnsentReply]] = defaultdict(list)
         with self._reads.connect() as connection:
-            return [
-                UnsentReply(OutboxKey(row.inbox_id, row.attempt, row.seq), row.message, row.reply)
-                for row in connection.execute(query)
-            ]
+            for start in range(0, len(scope_keys), 500):
+                chunk = scope_keys[start : start + 500]
+                pending = connection.execute(
+                    sa.select(inbox.c.id, inbox.c.scope_key)
+                    .where(inbox.c.scope_key.in_(chunk), PENDING, inbox.c.retry_at <= now)
+                    .order_by(inbox.c.id)
+                )
+                for row in pending:
+                    backlog[row.scope_key].append(row.id)
+                replies = connection.execute(
+                    sa.select(outbox.c.scope_key, outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq)
+                    .add_columns(outbox.c.reply, inbox.c.message)
+                    .join(inbox, inbox.c.id == outbox.c.inbox_id)
+                    .where(outbox.c.scope_key.in_(chunk), UNSENT)
+                    .order_by(outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq)
+                )
+                for row in replies:
+                    key = OutboxKey(row.inbox_id, row.attempt, row.seq)
+                    unsent[row.scope_key].append(UnsentReply(key, row.message, row.reply))
+            return {
+                key: Takeover(backlog[key], unsent[key], _snapshot(connection, key, max_turns))
+                for key in scope_keys
+            }
 
     def load_scope(self, scope_key: str, max_turns: int) -> ScopeSnapshot:
         """The last ``max_turns`` turns of a scope (oldest first) and its dialogue state."""
         with self._reads.connect() as connection:
-            recent = connection.execute(
-                sa.select(turns.c.role, turns.c.text)
-                .where(turns.c.scope_key == scope_key)
-                .order_by(turns.c.id.desc())
-                .limit(max_turns)
-            ).all()
-            state_row = connection.execute(
-                sa.select(scope_state.c.active_skill, scope_state.c.state).where(
-                    scope_state.c.scope_key == scope_key
-                )
-            ).first()
-        state = (
-            ScopeStateRecord(state_row.active_skill, state_row.state)
-            if state_row is not None
-            else ScopeStateRecord(None, {})
-        )
-        return ScopeSnapshot([(r.role, r.text) for r in reversed(recent)], state)
+            return _snapshot(connection, scope_key, max_turns)
+
+
+def _snapshot(connection: sa.Connection, scope_key: str, max_turns: int) -> ScopeSnapshot:
+    recent = connection.execute(
+        sa.select(turns.c.role, turns.c.text)
+        .where(turns.c.scope_key == scope_key)
+        .order_by(turns.c.id.desc())
+        .limit(max_turns)
+    ).all()
+    state_row = connection.execute(
+        sa.select(scope_state.c.active_skill, scope_state.c.state).where(scope_state.c.scope_key == scope_key)
+    ).first()
+    state = (
+        ScopeStateRecord(state_row.active_skill, state_row.state)
+        if state_row is not None
+        else ScopeStateRecord(None, {})
+    )
+    return ScopeSnapshot([(r.role, r.text) for r in reversed(recent)], state)
 
 
 class WalCheckpointer:

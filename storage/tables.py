@@ -6,6 +6,16 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+
+def _partial_indexes(where: str, **columns: list[str]) -> list[sa.Index]:
+    """Indexes over only the rows where ``where`` holds (queries must state it literally)."""
+    condition = sa.text(where)
+    return [
+        sa.Index(name, *names, sqlite_where=condition, postgresql_where=condition)
+        for name, names in columns.items()
+    ]
+
+
 inbox = sa.Table(
     "inbox",
     metadata,
@@ -20,9 +30,12 @@ inbox = sa.Table(
     sa.Column("received_at", sa.Float, nullable=False),
     sa.Column("done_at", sa.Float),
     sa.Column("accepted_by", sa.String(255)),
-    sa.Index("ix_inbox_status", "status", "retry_at"),
-    sa.Index("ix_inbox_scope", "scope_key", "status"),
-    sa.Index("ix_inbox_accepted", "status", "accepted_by"),
+    *_partial_indexes(
+        "status = 'pending'",
+        ix_inbox_pending=["retry_at"],
+        ix_inbox_pending_scope=["scope_key", "retry_at"],
+        ix_inbox_pending_accepted=["accepted_by"],
+    ),
 )
 """Every accepted event, committed before the platform is acknowledged."""
 
@@ -40,10 +53,18 @@ outbox = sa.Table(
     sa.Column("sent_at", sa.Float),
     sa.Column("platform_ref", sa.String(255)),
     sa.UniqueConstraint("inbox_id", "attempt", "seq", name="uq_outbox_reply"),
-    sa.Index("ix_outbox_unsent", "platform", "sent_at"),
+    *_partial_indexes("sent_at IS NULL", ix_outbox_unsent=["platform", "scope_key"]),
     sa.Index("ix_outbox_platform_ref", "platform", "platform_ref"),
 )
 """Replies waiting for (or done with) delivery; written with the inbox row's completion."""
+
+PENDING_STATUS: sa.ColumnElement[str] = sa.literal_column("'pending'")
+"""'pending' inline in the SQL, as the partial indexes state it: a bound parameter hides it from
+the planner."""
+PENDING = inbox.c.status == PENDING_STATUS
+"""Inbox rows still to process."""
+UNSENT = outbox.c.sent_at.is_(None)
+"""Replies not yet confirmed as delivered, as the partial index states it."""
 
 turns = sa.Table(
     "turns",

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.tables import (
+    PENDING,
     audit_log,
     feedback,
     inbox,
@@ -90,7 +91,7 @@ def _owned(ref: UserRef) -> dict[sa.Table, sa.ColumnElement[bool]]:
         return sa.and_(table.c.platform == ref.platform, table.c.user_id == ref.user_id)
 
     mine = _in_scopes_of(ref, inbox.c.scope_key)
-    busy = sa.select(inbox.c.scope_key).where(mine, inbox.c.status == "pending")
+    busy = sa.select(inbox.c.scope_key).where(mine, PENDING)
     generic: dict[sa.Table, sa.ColumnElement[bool]] = {}
     for table in metadata.sorted_tables:
         if table in _SPECIAL:
