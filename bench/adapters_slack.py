@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from adapters_bot import MODEL_S, SECRET, bot_process, serve_command
 from adapters_measure import (
     BURST_RATE,
@@ -24,6 +23,7 @@ from adapters_measure import (
     percentile,
     pool_note,
 )
+from http_load import LeanHttpClient
 
 from tests.fakes.slack_api import FakeSlackApi, event_callback, message_event, signed_headers
 
@@ -55,7 +55,7 @@ def slack_answer_times(slack: FakeSlackApi) -> dict[str, float]:
 
 
 async def slack_posts(
-    http: httpx.AsyncClient, path: str, bodies: Sequence[tuple[bytes, dict[str, str]]], rate: float
+    http: LeanHttpClient, path: str, bodies: Sequence[tuple[bytes, dict[str, str]]], rate: float
 ) -> tuple[list[float], list[float], Counter[int]]:
     """Send ``bodies`` at ``rate``/s; returns when each was sent, its latency (ms), and the statuses."""
     sent = [0.0] * len(bodies)
@@ -66,9 +66,9 @@ async def slack_posts(
         body, headers = bodies[n]
         sent[n] = time.monotonic()
         started = time.perf_counter()
-        response = await http.post(path, content=body, headers=headers)
+        status = await http.post(path, body, headers)
         latency[n] = (time.perf_counter() - started) * 1000
-        statuses[response.status_code] += 1
+        statuses[status] += 1
 
     await paced(len(bodies), rate, send)
     return sent, latency, statuses
@@ -79,15 +79,15 @@ class SlackBench:
     """A warmed-up bench bot and the fake Slack it talks to."""
 
     slack: FakeSlackApi
-    http: httpx.AsyncClient
+    http: LeanHttpClient
     pid: int
 
     async def burst(self, label: str, count: int, rate: float) -> SlackBurst:
         """``count`` DMs at ``rate``/s; returns once every answer is shown."""
         bodies = [signed(slack_dm(label, n)) for n in range(count)]
-        cpu_before = cpu_seconds(self.pid)
+        cpu_before, own_cpu_before = cpu_seconds(self.pid), time.process_time()
         sent, acks, statuses = await slack_posts(self.http, "/slack/events", bodies, rate)
-        cpu_acked = cpu_seconds(self.pid)
+        cpu_acked, own_cpu = cpu_seconds(self.pid), time.process_time() - own_cpu_before
         texts = [f"echo: {label} {n}" for n in range(count)]
         await self.slack.wait_until(
             lambda: all(t in slack_answer_times(self.slack) for t in texts), timeout=180
@@ -98,7 +98,7 @@ class SlackBench:
             (cpu_acked - cpu_before) * 1000 / count,
             (cpu_seconds(self.pid) - cpu_before) * 1000 / count,
         )
-        return SlackBurst(sent, acks, replies, statuses, cpu_ms)
+        return SlackBurst(sent, acks, replies, statuses, cpu_ms, own_cpu * 1000 / count)
 
 
 @dataclass
@@ -109,12 +109,15 @@ class SlackBurst:
     statuses: Counter[int]
     cpu_ms: tuple[float, float]
     """Bot CPU per event: while the burst was sent, and in all (until every answer was shown)."""
+    load_cpu_ms: float
+    """CPU per event of this process (load generator and fake Slack) while the burst was sent."""
 
     def note(self, baseline_p99: float) -> str:
         during, total = self.cpu_ms
         return (
             f"{dict(self.statuses)}; p99 {percentile(self.acks, 0.99) / baseline_p99:.0f}x baseline; "
-            f"bot CPU/event {during:.1f} ms in the burst, {total:.1f} ms in all"
+            f"bot CPU/event {during:.1f} ms in the burst, {total:.1f} ms in all; "
+            f"load generator + fake Slack {self.load_cpu_ms:.1f} ms"
         )
 
 
@@ -124,19 +127,16 @@ async def slack_bench(
 ) -> AsyncIterator[SlackBench]:
     """The bench bot (``serve slack``) for ``slack``, warmed up."""
     command = serve_command("slack", folder / name, *options, api_url=slack.base_url)
-    async with (
-        bot_process(command, {}, folder / f"{name}.log") as bot,
-        httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{bot.port}",
-            limits=httpx.Limits(max_connections=400, max_keepalive_connections=400),
-            timeout=30,
-        ) as http,
-    ):
-        bench = SlackBench(slack, http, bot.process.pid)
-        warm_up = [signed(slack_dm(f"warm{name}", n)) for n in range(20)]
-        await slack_posts(http, "/bench/baseline", warm_up, 100)
-        await bench.burst(f"warm{name}", 20, 100)
-        yield bench
+    async with bot_process(command, {}, folder / f"{name}.log") as bot:
+        http = LeanHttpClient("127.0.0.1", bot.port)
+        try:
+            bench = SlackBench(slack, http, bot.process.pid)
+            warm_up = [signed(slack_dm(f"warm{name}", n)) for n in range(20)]
+            await slack_posts(http, "/bench/baseline", warm_up, 100)
+            await bench.burst(f"warm{name}", 20, 100)
+            yield bench
+        finally:
+            await http.aclose()
 
 
 async def bench_slack(results: Results, folder: Path) -> None:

@@ -295,11 +295,14 @@ class Ledger:
 
         Pending rows due now (ids only: the caller fetches with ``rows`` those it has not queued),
         replies never confirmed as delivered (any platform), and the last ``max_turns`` turns
-        with the dialogue state.
+        with the dialogue state. A statement serves many scopes, except for the turns of scopes
+        that have any (new scopes, the common case in a burst, cost nothing there).
         """
         now = time.time()
         backlog: defaultdict[str, list[int]] = defaultdict(list)
         unsent: defaultdict[str, list[UnsentReply]] = defaultdict(list)
+        history: dict[str, list[tuple[str, str]]] = {}
+        states: dict[str, ScopeStateRecord] = {}
         with self._reads.connect() as connection:
             for start in range(0, len(scope_keys), 500):
                 chunk = scope_keys[start : start + 500]
@@ -320,33 +323,49 @@ class Ledger:
                 for row in replies:
                     key = OutboxKey(row.inbox_id, row.attempt, row.seq)
                     unsent[row.scope_key].append(UnsentReply(key, row.message, row.reply))
-            return {
-                key: Takeover(backlog[key], unsent[key], _snapshot(connection, key, max_turns))
-                for key in scope_keys
-            }
+                talked = connection.execute(
+                    sa.select(turns.c.scope_key).distinct().where(turns.c.scope_key.in_(chunk))
+                ).scalars()
+                history |= {key: _recent_turns(connection, key, max_turns) for key in talked}
+                states |= _states(connection, chunk)
+        return {
+            key: Takeover(
+                backlog[key], unsent[key], ScopeSnapshot(history.get(key, []), states.get(key) or _no_state())
+            )
+            for key in scope_keys
+        }
 
     def load_scope(self, scope_key: str, max_turns: int) -> ScopeSnapshot:
         """The last ``max_turns`` turns of a scope (oldest first) and its dialogue state."""
         with self._reads.connect() as connection:
-            return _snapshot(connection, scope_key, max_turns)
+            recent = _recent_turns(connection, scope_key, max_turns)
+            return ScopeSnapshot(recent, _states(connection, [scope_key]).get(scope_key) or _no_state())
 
 
-def _snapshot(connection: sa.Connection, scope_key: str, max_turns: int) -> ScopeSnapshot:
+def _no_state() -> ScopeStateRecord:
+    """The state of a scope with no open dialogue (a fresh one each time: its dict is mutable)."""
+    return ScopeStateRecord(None, {})
+
+
+def _recent_turns(connection: sa.Connection, scope_key: str, max_turns: int) -> list[tuple[str, str]]:
+    """The last ``max_turns`` (role, text) turns of ``scope_key``, oldest first."""
     recent = connection.execute(
         sa.select(turns.c.role, turns.c.text)
         .where(turns.c.scope_key == scope_key)
         .order_by(turns.c.id.desc())
         .limit(max_turns)
     ).all()
-    state_row = connection.execute(
-        sa.select(scope_state.c.active_skill, scope_state.c.state).where(scope_state.c.scope_key == scope_key)
-    ).first()
-    state = (
-        ScopeStateRecord(state_row.active_skill, state_row.state)
-        if state_row is not None
-        else ScopeStateRecord(None, {})
+    return [(row.role, row.text) for row in reversed(recent)]
+
+
+def _states(connection: sa.Connection, scope_keys: Sequence[str]) -> dict[str, ScopeStateRecord]:
+    """The stored dialogue states of those of ``scope_keys`` that have one."""
+    rows = connection.execute(
+        sa.select(scope_state.c.scope_key, scope_state.c.active_skill, scope_state.c.state).where(
+            scope_state.c.scope_key.in_(scope_keys)
+        )
     )
-    return ScopeSnapshot([(r.role, r.text) for r in reversed(recent)], state)
+    return {row.scope_key: ScopeStateRecord(row.active_skill, row.state) for row in rows}
 
 
 class WalCheckpointer:
