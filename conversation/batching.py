@@ -203,7 +203,8 @@ class LedgerWriter:
                     stopping = True
                     break
                 cycle.add(*item)
-            _resolve(self._write(cycle) + self._lease(cycle.leases))
+            _resolve(self._write(cycle))  # acks wait for this commit, not for the leases' reads
+            _resolve(self._lease(cycle.leases))
             if stopping:
                 self._ledger.close()
                 return
