@@ -55,6 +55,7 @@ async def started_engine(folder: Path) -> tuple[Engine, CountingSink]:
     sink = CountingSink()
     engine.register_sink("bench", sink)
     await engine.start()
+    gc.freeze()  # as `chatwright run` does once started (bots/web/app.py)
     return engine, sink
 
 

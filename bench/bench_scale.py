@@ -6,11 +6,13 @@ Each engine runs in a process of its own (tests/fakes/engine_process.py) and eve
 durable (inbox, turns, transcript, outbox, sent-mark). The events go to random processes, as a
 load balancer in front of Slack's HTTP events would send them; a process that gets a message
 for a scope another process holds leaves it to that one. The baseline is 1 process on
-PostgreSQL, measured in the same run.
+PostgreSQL, measured in the same run. "cores busy" shows when the machine, not the design, is
+the limit: more processes cannot go faster than the cores left idle by one.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import tempfile
@@ -38,8 +40,16 @@ def events() -> list[dict[str, str]]:
     ]
 
 
-def throughput(url: str, processes: int, folder: Path) -> float:
-    """Events per second through ``processes`` engines on ``url``, every event once to a random one."""
+def cpu_ticks() -> tuple[int, int]:
+    """Busy and total CPU ticks of the whole machine so far (all cores), from /proc/stat."""
+    user, nice, system, idle, iowait, *rest = map(int, Path("/proc/stat").read_text().split()[1:9])
+    busy = user + nice + system + sum(rest)
+    return busy, busy + idle + iowait
+
+
+def throughput(url: str, processes: int, folder: Path) -> tuple[float, float]:
+    """Events per second through ``processes`` engines on ``url``, every event once to a random one,
+    and how many of the machine's cores were busy meanwhile (engines, database, everything else)."""
     database = create_database_engine(url)
     upgrade_schema(database)
     database.dispose()
@@ -51,41 +61,44 @@ def throughput(url: str, processes: int, folder: Path) -> float:
         route = random.Random(8)
         for event in events():
             batches[route.randrange(processes)].append(event)
-        started = time.perf_counter()
+        started, (busy, total) = time.perf_counter(), cpu_ticks()
         for engine, batch in zip(engines, batches, strict=True):
             engine.send(batch)
         engines[0].wait_until(
             lambda: sum(len(engine.replies()) for engine in engines) >= EVENTS, 300, f"{EVENTS} replies"
         )
-        return EVENTS / (time.perf_counter() - started)
+        elapsed, (busy_after, total_after) = time.perf_counter() - started, cpu_ticks()
+        cores = (busy_after - busy) / (total_after - total) * (os.cpu_count() or 1)
+        return EVENTS / elapsed, cores
     finally:
         for engine in engines:
             engine.stop()
 
 
-def best_of(kind: str, processes: int) -> float:
-    rates = []
+def best_of(kind: str, processes: int) -> tuple[float, float]:
+    runs = []
     for _ in range(ROUNDS):
         with tempfile.TemporaryDirectory() as folder, database_url_for(kind, Path(folder)) as url:
-            rates.append(throughput(url, processes, Path(folder)))
-    return max(rates)
+            runs.append(throughput(url, processes, Path(folder)))
+    return max(runs)
 
 
 def main() -> None:
     setups = [("sqlite", 1), ("postgresql", 1), ("postgresql", 3)]
-    results: dict[tuple[str, int], float] = {}
+    results: dict[tuple[str, int], tuple[float, float]] = {}
     for kind, processes in setups:
         try:
             results[kind, processes] = best_of(kind, processes)
         except pytest.skip.Exception as missing:
             print(f"skipped {kind}: {missing.msg}")
-    baseline = results.get(("postgresql", 1))
+    baseline = results.get(("postgresql", 1), (0.0, 0.0))[0]
     print(f"{EVENTS:,} events from {USERS} users, each to one random process, FakeLLM, best of {ROUNDS}")
-    print(f"{'setup':<32}{'events/s':>12}{'vs 1 process PostgreSQL':>26}")
-    for (kind, processes), rate in results.items():
+    print(f"{'setup':<32}{'events/s':>12}{'vs 1 process PostgreSQL':>26}{'cores busy':>12}")
+    for (kind, processes), (rate, cores) in results.items():
         ratio = f"{rate / baseline:.2f}x" if baseline else "-"
         label = f"{processes} process{'es' if processes > 1 else ''}, {kind}"
-        print(f"{label:<32}{rate:>12,.0f}{ratio:>26}")
+        print(f"{label:<32}{rate:>12,.0f}{ratio:>26}{cores:>9.1f}/{os.cpu_count()}")
+    print("cores busy: the whole machine's CPU while the events were processed (engines, database, all).")
 
 
 if __name__ == "__main__":
