@@ -303,3 +303,22 @@ async def test_an_unknown_command_for_the_engine_is_answered_in_the_follow_up(bo
 
     (follow_up,) = bot.discord.calls_to("POST", r"/webhooks/.*")
     assert follow_up.json["content"].startswith("Unknown command /order.")
+
+
+async def test_a_private_answer_goes_to_the_users_dms_when_the_interaction_expired(bot: DiscordBot) -> None:
+    gate = asyncio.Event()
+    bot.engine.router = Router({"chat": ChatSkill("test"), "optout": GatedSkill("optout", gate)})
+    interaction = bot.discord.slash_command("optout", "please")
+    await bot.discord.dispatch("INTERACTION_CREATE", interaction)
+    await bot.discord.until(lambda: bot.discord.calls_to("POST", r"/interactions/.*/callback"))
+    (callback,) = bot.discord.calls_to("POST", r"/interactions/.*/callback")
+    assert callback.json["data"]["flags"] == 64, "deferred ephemerally"
+
+    bot.discord.expired_tokens.add(interaction["token"])  # e.g. the answer took over 15 minutes
+    gate.set()
+    await bot.discord.until(lambda: bot.discord.contents_in(DM_ID))
+    await bot.engine.join()
+    (refused,) = bot.discord.calls_to("POST", r"/webhooks/.*")
+    assert refused.status == 404
+    assert bot.discord.contents_in(DM_ID) == ["optout: please"]
+    assert bot.discord.contents_in(GENERAL_ID) == [], "never shown in the channel"

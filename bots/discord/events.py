@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bots.discord.commands import PRIVATE_COMMANDS
 from conversation import Message
 
 PLATFORM = "discord"
@@ -111,6 +112,15 @@ def feedback_from_reaction(reaction: discord.RawReactionActionEvent, bot_id: int
 def strip_mention(text: str, bot_id: int) -> str:
     """``text`` without the bot's @mentions (and the space after each)."""
     return re.sub(rf"<@!?{bot_id}>[ \t]?", "", text).strip()
+
+
+def answered_privately(message: Message) -> bool:
+    """True for a slash command whose answer only its user may see (``PRIVATE_COMMANDS``).
+
+    Read from the message itself, so it holds for an answer delivered after a restart too.
+    """
+    name = message.text.removeprefix("/").split(" ", 1)[0]
+    return message.event_id.startswith(_COMMAND_EVENT) and name in PRIVATE_COMMANDS
 
 
 def source_message_id(event_id: str) -> int | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bots.discord.commands import is_private
-from bots.discord.events import source_message_id
+from bots.discord.events import answered_privately, source_message_id
 from bots.discord.live import LiveMessage
 from bots.discord.paging import paginate
 from bots.reply_keys import reply_key
@@ -132,6 +132,8 @@ class DiscordSink:
                 await asyncio.wait_for(pending.acknowledged.wait(), ACK_WAIT_S)
             if pending.deferred:
                 first_id, pages = await self._follow_up(pending, pages)
+        if pages and answered_privately(message):
+            return str(first_id or await self._send_privately(message, reply, pages))
         live = self._live.pop(message.event_id, None)
         posted = None if live is None else await live.finish()
         self._stop_typing(message.event_id)
@@ -187,6 +189,21 @@ class DiscordSink:
                 return first_id, pages[number:]
             first_id = first_id or sent.id
         return first_id, []
+
+    async def _send_privately(self, message: Message, reply: Reply, pages: list[str]) -> int:
+        """Post a private answer in its user's DMs, when its interaction can no longer carry it.
+
+        That happens when the token expired (15 minutes, or a restart in between) or the command
+        could not be deferred; the command's channel would show the answer to everyone.
+        """
+        channel = await self._client.create_dm(discord.Object(id=int(message.user)))
+        first_id = None
+        for number, page in enumerate(pages):
+            nonce = reply_key(message.event_id, number, reply.text)
+            sent = await channel.send(page, allowed_mentions=QUIET_MENTIONS, nonce=nonce)
+            first_id = first_id or sent.id
+        log.info("answered private command %s in the user's DMs", message.event_id)
+        return first_id or 0
 
     async def _post_first(self, message: Message, reply: Reply, page: str) -> discord.Message:
         """Post a reply's first page under the nonce of its message, the one a streamed preview had.

@@ -189,6 +189,8 @@ class FakeDiscord:
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self._rate_limits: list[RateLimit] = []
         self._interaction_channels: dict[str, int] = {}
+        self.expired_tokens: set[str] = set()
+        """Interaction tokens Discord no longer takes follow-ups for (404 Unknown Webhook)."""
         self._nonces: dict[str, tuple[int, float]] = {}
         self._session_id = ""
         self._sequence = 0
@@ -449,8 +451,14 @@ class FakeDiscord:
         if method == "POST" and (match := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)):
             interaction = {"id": match[1], "type": 2, "response_message_loading": body["type"] == 5}
             return 200, {"interaction": interaction, "resource": {"type": body["type"]}}
+        if (match := re.fullmatch(rf"/webhooks/{BOT_ID}/([^/]+)(?:/.*)?", path)) and match[
+            1
+        ] in self.expired_tokens:
+            return 404, {"message": "Unknown Webhook", "code": 10015}
         if method == "POST" and (match := re.fullmatch(rf"/webhooks/{BOT_ID}/([^/]+)", path)):
             return self._create(self._interaction_channels.get(match[1], 0), body)
+        if (method, path) == ("POST", "/users/@me/channels") and str(body["recipient_id"]) == str(USER_ID):
+            return 200, {"id": str(DM_ID), "type": 1, "last_message_id": None, "recipients": [HUMAN]}
         return 404, {"message": "404: Not Found", "code": 0}
 
     def _create(self, channel_id: int, body: Payload) -> tuple[int, Payload]:
