@@ -143,10 +143,12 @@ class Engine:
     async def start(self) -> None:
         """Take over what previous runs left: unfinished messages and unsent replies.
 
+        The skills' background work starts first (e.g. orders an earlier run left undelivered).
         Scopes of processes on this machine that died are taken at once, those of others once
         their leases expire; the same sweep then runs every ``poll_s`` seconds.
         """
         await asyncio.to_thread(self.leases.release_dead_holders)
+        await self.router.start()
         await self._sweep()
         self._maintenance = asyncio.create_task(self._maintain())
 
@@ -166,6 +168,7 @@ class Engine:
             self._maintenance.cancel()
             await asyncio.gather(self._maintenance, return_exceptions=True)
         await self.join()
+        await self.router.aclose()
         await self._writer.aclose()
         self._held.clear()
         await asyncio.to_thread(self.leases.release_all)

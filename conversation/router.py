@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from conversation.types import Message
-from skills.base import Skill
+from skills.base import BackgroundWork, Skill
 
 Tier = Literal["paused", "command", "dialogue", "channel", "classifier", "fallback"]
 _COMMAND = re.compile(r"^/(?P<name>[a-z][a-z0-9_-]*)(?:\s+(?P<rest>.*))?$", re.DOTALL | re.IGNORECASE)
@@ -78,6 +78,19 @@ class Router:
         self.classifier = classifier
         self.policy = policy
         self.commands_only = commands_only
+
+    async def start(self) -> None:
+        """Start the skills' background work (see ``skills.base.BackgroundWork``)."""
+        for skill in self._background():
+            await skill.start()
+
+    async def aclose(self) -> None:
+        """Stop the skills' background work."""
+        for skill in self._background():
+            await skill.aclose()
+
+    def _background(self) -> list[BackgroundWork]:
+        return [skill for skill in self.skills.values() if isinstance(skill, BackgroundWork)]
 
     async def route(self, message: Message, active_skill: str | None) -> Route:
         """Route ``message``; ``active_skill`` is the skill holding an open dialogue, if any."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from conversation.llm.base import LLM, ChatMessage, Completion, TokenSink
 from conversation.types import Message, Reply
@@ -47,6 +47,19 @@ class Skill(Protocol):
 
     async def handle(self, request: SkillRequest) -> SkillResponse:
         """Answer one turn; raise BackendUnavailable if the model cannot be reached."""
+        ...
+
+
+@runtime_checkable
+class BackgroundWork(Protocol):
+    """A skill with work of its own beside answering turns, started and stopped with the engine."""
+
+    async def start(self) -> None:
+        """Begin the background work (e.g. deliver what an earlier run left undelivered)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Stop it; anything unfinished must be safe to pick up at the next start."""
         ...
 
 

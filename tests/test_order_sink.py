@@ -148,3 +148,20 @@ async def test_an_order_confirmed_through_the_engine_is_stored_and_posted(
     with engine.ledger.engine.connect() as db:
         row = db.execute(sa.select(orders)).one()
     assert (row.event_id, row.user_id, row.delivered_at is not None) == ("e4", "ann", True)
+
+
+async def test_the_engine_delivers_an_earlier_runs_orders_at_start(tmp_path: Path, webhook: Webhook) -> None:
+    settings = load_settings(
+        model="fake", data_dir=tmp_path, order_webhook_url=webhook.url, order_webhook_retry_s=0.02
+    )
+    engine: Engine = build_engine(settings)
+    order_sink = cast(OrderSkill, engine.router.skills["order"]).sink
+    assert order_sink is not None
+    await OrderSink(order_sink.store).place(confirming(), ORDER)  # confirmed, then the process stopped
+
+    await engine.start()  # no message needed
+    await order_sink.drain()
+    await engine.aclose()
+
+    assert [body["event_id"] for body, _ in webhook.received] == ["yes-1"] * 3, "a 500, a 503, then accepted"
+    assert order_sink.store.undelivered() == []

@@ -38,7 +38,6 @@ class OrderSink:
         self.store = store
         self.webhook = webhook
         self._delivery: asyncio.Task[None] | None = None
-        self._resumed = False
 
     async def place(self, message: Message, order: dict[str, Any]) -> int:
         """Store the order ``message`` confirmed (a replay stores nothing new) and start delivery."""
@@ -49,10 +48,8 @@ class OrderSink:
         return order_id
 
     def resume(self) -> None:
-        """Deliver what an earlier run left undelivered (once per process; later calls do nothing)."""
-        if not self._resumed:
-            self._resumed = True
-            self._start_delivery()
+        """Deliver what an earlier run left undelivered (unless a delivery is under way already)."""
+        self._start_delivery()
 
     async def drain(self) -> None:
         """Wait until every stored order is delivered (returns at once without a webhook)."""
@@ -66,7 +63,6 @@ class OrderSink:
             await asyncio.gather(self._delivery, return_exceptions=True)
 
     def _start_delivery(self) -> None:
-        self._resumed = True
         if self.webhook is None or (self._delivery is not None and not self._delivery.done()):
             return
         self._delivery = asyncio.create_task(self._deliver_all(self.webhook))

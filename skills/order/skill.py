@@ -31,10 +31,18 @@ class OrderSkill:
         self.dialogue = OrderDialogue(self.menu)
         self.sink = sink
 
-    async def handle(self, request: SkillRequest) -> SkillResponse:
-        """One customer message: understand it (model, then keywords), advance the dialogue."""
+    async def start(self) -> None:
+        """Deliver the orders an earlier run confirmed but could not deliver."""
         if self.sink is not None:
             self.sink.resume()
+
+    async def aclose(self) -> None:
+        """Stop delivering; undelivered orders wait in the table for the next start."""
+        if self.sink is not None:
+            await self.sink.aclose()
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        """One customer message: understand it (model, then keywords), advance the dialogue."""
         try:
             draft = OrderDraft.model_validate(request.state) if request.state else None
         except ValidationError:
