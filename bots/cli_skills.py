@@ -8,23 +8,25 @@ import sys
 
 from conversation import Settings
 from conversation.llm import make_llm
-from conversation.skill_eval import CaseResult, evaluate_skills, load_cases, record_report
+from conversation.skill_eval import DETECT, CaseResult, evaluate_skills, load_cases, record_report
 from storage import create_database_engine, upgrade_schema
 
 
 def eval_skills(settings: Settings, args: argparse.Namespace) -> int:
     """Run the cases (all, or those of ``--skill``), print the table, record it in ``eval_runs``."""
-    cases = load_cases(args.cases)
+    shipped = load_cases(args.cases)
+    cases, detections = shipped.case, shipped.detect
     if args.skill:
         cases = [case for case in cases if case.skill in args.skill]
-    if not cases:
+        detections = detections if DETECT in args.skill else []
+    if not cases and not detections:
         print(f"chatwright: no cases for skills {args.skill}", file=sys.stderr)
         return 2
 
     async def run() -> str:
         llm = make_llm(settings)
         try:
-            report = await evaluate_skills(llm, settings, cases, _progress)
+            report = await evaluate_skills(llm, settings, cases, _progress, detections)
         finally:
             await llm.aclose()
         database = create_database_engine(settings.resolved_database_url)

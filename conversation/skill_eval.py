@@ -8,8 +8,10 @@ The result per skill is a pass rate and the mean time per turn; it can be record
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
+import statistics
 import tempfile
 import time
 import tomllib
@@ -29,10 +31,14 @@ from conversation.errors import ConfigError
 from conversation.llm.base import LLM
 from conversation.settings import Settings, load_settings
 from conversation.types import Message, Reply
+from skills.translate import DEFAULT_LANGUAGES, Detector
+from skills.translate.languages import code_of
 from storage.tables import eval_runs
 
 PLATFORM = "eval"
 KIND = "skills"
+DETECT = "detect"
+"""The row of the offline language detector (the translate skill's, no model)."""
 
 
 class Check(BaseModel):
@@ -81,10 +87,18 @@ class SkillCase(BaseModel):
     checks: list[Check] = Field(min_length=1)
 
 
+class DetectCase(BaseModel):
+    """A text and its language (ISO 639-1), for the offline detector alone."""
+
+    text: str
+    language: str
+
+
 class CaseFile(BaseModel):
     """The TOML file of cases."""
 
     case: list[SkillCase] = Field(min_length=1)
+    detect: list[DetectCase] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +108,8 @@ class CaseResult:
     case: SkillCase
     failures: list[str]
     turn_seconds: list[float]
+    first_output_seconds: list[float] = field(default_factory=list)
+    """Per turn: from the message until the first text of its answer (streamed or whole)."""
 
     @property
     def passed(self) -> bool:
@@ -109,6 +125,7 @@ class SkillScore:
     cases: int
     passed: int
     mean_turn_s: float
+    p50_first_output_s: float
 
     @property
     def pass_rate(self) -> float:
@@ -122,16 +139,25 @@ class SkillEvalReport:
 
     model: str
     results: list[CaseResult] = field(default_factory=list)
+    detections: list[tuple[DetectCase, str | None]] = field(default_factory=list)
+    """The offline detector's answer (a code, or None) for each detection case."""
+    detect_seconds: float = 0.0
 
     def scores(self) -> list[SkillScore]:
-        """One row per skill, in the order the cases name them."""
+        """One row per skill, in the order the cases name them, then the detector's row."""
         skills = dict.fromkeys(r.case.skill for r in self.results)
         rows = []
         for skill in skills:
             mine = [r for r in self.results if r.case.skill == skill]
             turns = [s for r in mine for s in r.turn_seconds]
             mean = sum(turns) / len(turns) if turns else 0.0
-            rows.append(SkillScore(skill, len(mine), sum(r.passed for r in mine), mean))
+            first = [s for r in mine for s in r.first_output_seconds]
+            p50 = statistics.median(first) if first else 0.0
+            rows.append(SkillScore(skill, len(mine), sum(r.passed for r in mine), mean, p50))
+        if self.detections:
+            right = sum(case.language == found for case, found in self.detections)
+            per_text = self.detect_seconds / len(self.detections)
+            rows.append(SkillScore(DETECT, len(self.detections), right, per_text, per_text))
         return rows
 
     def pass_rates(self) -> dict[str, float]:
@@ -142,26 +168,32 @@ class SkillEvalReport:
         """The scores as a Markdown table, then one line per failed case."""
         lines = [
             f"model: {self.model}",
-            "| skill | cases | passed | pass rate | mean time per turn |",
-            "|---|---|---|---|---|",
+            "| skill | cases | passed | pass rate | mean time per turn | p50 to first text |",
+            "|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| {r.skill} | {r.cases} | {r.passed} | {r.pass_rate:.0%} | {r.mean_turn_s:.2f} s |"
+            f"| {r.skill} | {r.cases} | {r.passed} | {r.pass_rate:.0%} | {r.mean_turn_s:.2f} s "
+            f"| {r.p50_first_output_s:.2f} s |"
             for r in self.scores()
         ]
         failed = [r for r in self.results if not r.passed]
         lines += [f"FAILED {r.case.skill} / {r.case.name}: {'; '.join(r.failures)}" for r in failed]
+        lines += [
+            f"FAILED {DETECT}: {case.text!r} is {case.language}, detected {found}"
+            for case, found in self.detections
+            if found != case.language
+        ]
         return "\n".join(lines)
 
 
-def load_cases(path: Path | None = None) -> list[SkillCase]:
+def load_cases(path: Path | None = None) -> CaseFile:
     """The cases in ``path``, or the ones shipped beside this module."""
     try:
         if path is None:
             text = files("conversation").joinpath("skill_eval_cases.toml").read_text(encoding="utf-8")
         else:
             text = path.read_text(encoding="utf-8")
-        return CaseFile.model_validate(tomllib.loads(text)).case
+        return CaseFile.model_validate(tomllib.loads(text))
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as error:
         raise ConfigError(f"The skill eval cases {path or 'shipped'} are not valid: {error}") from error
 
@@ -171,12 +203,21 @@ async def evaluate_skills(
     settings: Settings,
     cases: Sequence[SkillCase],
     on_result: Callable[[CaseResult], None] | None = None,
+    detections: Sequence[DetectCase] = (),
 ) -> SkillEvalReport:
     """Run ``cases`` through an engine on ``llm`` built from ``settings`` on a temporary database.
 
     A model failure or timeout is not retried: it fails its case (``on_result`` sees each case).
+    ``detections`` go to the translate skill's offline detector alone (no model involved).
     """
     report = SkillEvalReport(llm.name)
+    if detections:
+        detector = Detector(tuple(settings.detect_languages or DEFAULT_LANGUAGES))
+        started = time.perf_counter()
+        for detection in detections:
+            found = await asyncio.to_thread(detector.detect, detection.text)
+            report.detections.append((detection, None if found is None else code_of(found)))
+        report.detect_seconds = time.perf_counter() - started
     with tempfile.TemporaryDirectory(prefix="chatwright-eval-") as scratch:
         isolated = settings.model_copy(
             update={
@@ -210,7 +251,7 @@ async def run_skill_eval(
     record_to: sa.Engine | None = None,
 ) -> dict[str, float]:
     """Skill -> pass rate of ``llm`` on the shipped cases (or ``cases``), recorded when asked."""
-    report = await evaluate_skills(llm, settings or load_settings(), cases or load_cases())
+    report = await evaluate_skills(llm, settings or load_settings(), cases or load_cases().case)
     if record_to is not None:
         record_report(record_to, report)
     return report.pass_rates()
@@ -251,13 +292,17 @@ class _Collector:
 
     def __init__(self) -> None:
         self.replies: dict[str, list[Reply]] = {}
+        self.first_output: dict[str, float] = {}
+        """Event id -> when (perf_counter) the first text of its answer came, streamed or whole."""
 
     async def deliver(self, message: Message, reply: Reply) -> str | None:
+        self.first_output.setdefault(message.event_id, time.perf_counter())
         self.replies.setdefault(message.event_id, []).append(reply)
         return None
 
     async def stream(self, message: Message, text: str) -> None:
-        """Streaming is not shown anywhere."""
+        """Note when the first text came; streaming is not shown anywhere."""
+        self.first_output.setdefault(message.event_id, time.perf_counter())
 
     async def settled(self, message: Message) -> None:
         """Nothing waits on this."""
@@ -265,7 +310,7 @@ class _Collector:
 
 async def _run_case(engine: Engine, sink: _Collector, number: int, case: SkillCase) -> CaseResult:
     """Send the turns in order; a notice (model down, bad input) ends the case as failed."""
-    user, seconds = f"case-{number}", []
+    user, seconds, first = f"case-{number}", [], []
     replies: list[Reply] = []
     for turn, text in enumerate(case.turns):
         event_id = f"{user}-{turn}"
@@ -273,12 +318,14 @@ async def _run_case(engine: Engine, sink: _Collector, number: int, case: SkillCa
         await engine.submit(Message(PLATFORM, user, text, event_id, channel=PLATFORM))
         await engine.join()
         seconds.append(time.perf_counter() - started)
+        first.append(sink.first_output.get(event_id, time.perf_counter()) - started)
         replies = sink.replies.get(event_id, [])
         notices = [reply.text for reply in replies if reply.notice]
         if notices:
-            return CaseResult(case, [f"turn {turn + 1} answered with a notice: {' '.join(notices)}"], seconds)
+            failure = f"turn {turn + 1} answered with a notice: {' '.join(notices)}"
+            return CaseResult(case, [failure], seconds, first)
     failures = [f for check in case.checks for f in check.failures(replies)]
-    return CaseResult(case, failures, seconds)
+    return CaseResult(case, failures, seconds, first)
 
 
 def _field(replies: Sequence[Reply], path: str) -> Any:

@@ -44,7 +44,7 @@ def reduced(tmp_path: Path) -> Path:
 
 
 def test_the_shipped_cases_cover_every_skill() -> None:
-    cases = load_cases()
+    cases = load_cases().case
 
     assert {case.skill for case in cases} == {"order", "translate", "proofread", "reply", "chat"}
     assert all(case.turns[0].startswith(f"/{case.skill}") for case in cases)
@@ -70,7 +70,7 @@ async def test_with_an_echoing_model_code_decided_checks_pass_and_model_decided_
 
 
 async def test_the_table_names_each_failed_case_and_why(tmp_path: Path, reduced: Path) -> None:
-    report = await evaluate_skills(FakeLLM(), load_settings(data_dir=tmp_path), load_cases(reduced))
+    report = await evaluate_skills(FakeLLM(), load_settings(data_dir=tmp_path), load_cases(reduced).case)
 
     table = report.table().splitlines()
     assert table[0] == "model: fake"
@@ -84,7 +84,7 @@ async def test_a_model_that_is_down_fails_its_cases_at_once_without_retries(
 ) -> None:
     llm = FakeLLM()
     llm.failure = "the server is down"
-    cases = [case for case in load_cases(reduced) if case.skill != "order"]
+    cases = [case for case in load_cases(reduced).case if case.skill != "order"]
 
     report = await evaluate_skills(llm, load_settings(data_dir=tmp_path, retry_after_s=60), cases)
 
@@ -145,7 +145,7 @@ async def test_the_real_small_model_runs_the_reduced_cases(tmp_path: Path, reduc
         settings = load_settings(data_dir=tmp_path)
         # One case: on a busy 2-core machine the 135M's constrained order extraction takes a minute
         # and its runaway proofreading half a minute.
-        cases = [case for case in load_cases(reduced) if case.skill == "translate"]
+        cases = [case for case in load_cases(reduced).case if case.skill == "translate"]
         report = await evaluate_skills(backend, settings, cases)
     finally:
         await backend.aclose()
@@ -154,3 +154,13 @@ async def test_the_real_small_model_runs_the_reduced_cases(tmp_path: Path, reduc
     assert rates == {"translate": 1.0}, "the language comes from the offline detector"
     assert all(s > 0 for r in report.results for s in r.turn_seconds)
     assert report.model == "smollm2-135m"
+
+
+async def test_the_detector_names_the_language_of_the_shipped_texts(tmp_path: Path) -> None:
+    detections = load_cases().detect
+
+    report = await evaluate_skills(FakeLLM(), load_settings(data_dir=tmp_path), [], detections=detections)
+
+    assert len({case.language for case in detections}) == 10 and len(detections) == 40
+    (row,) = report.scores()
+    assert row.skill == "detect" and row.pass_rate >= 0.95, report.table()
