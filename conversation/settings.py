@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     """The candidate's held-out loss must be this fraction below the serving version's."""
     training_skill_tolerance: float = Field(0.0, ge=0)
     """How much a skill's loss (relative) or similarity (absolute) may worsen and still pass."""
+    training_skill_eval: bool = True
+    """Before promoting, run the skill harness (``eval skills``) on the serving version and on the
+    candidate; a skill whose pass rate drops refuses the candidate."""
+    training_skill_cases: Path | None = None
+    """The harness's cases for that check; None: the shipped ones."""
     training_eval_limit: int = Field(50, ge=1)
     """Held-out pairs answered by each version for exact match and similarity."""
     training_nice: int = Field(10, ge=0, le=19)

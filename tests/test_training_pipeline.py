@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from conversation.llm import ChatMessage, GenerationOptions
+from conversation.llm.models import resolve_model_path
 from conversation.settings import Settings
 from tests.fakes.collecting import CollectingSink
 from tests.fakes.engines import make_engine, message, migrated_database, sqlite_url
 from tests.fakes.models import small_model
 from tests.fakes.transcripts import record_exchange
 from training.scheduler import TrainingService, run_leased
+from training.skill_gate import harness_pass_rates
 from training.versions import list_versions, rollback
 
 pytestmark = pytest.mark.slow
@@ -29,9 +31,28 @@ QUESTION = "What is the code word for elevators?"
 GREEDY = GenerationOptions(temperature=0.0, max_tokens=24)
 
 
+GREETING_CASE = """
+[[case]]
+skill = "order"
+name = "an empty order is greeted with the menu (no model call: the same for every version)"
+turns = ["/order"]
+checks = [{ contains = ["welcome", "menu"] }]
+"""
+REFUSAL_CASE = """
+[[case]]
+skill = "order"
+name = "an item not on the menu is refused"
+turns = ["/order a hawaiian pizza"]
+checks = [{ contains = ["don't have hawaiian pizza"] }]
+"""
+
+
 def settings_for(tmp_path: Path, **overrides: object) -> Settings:
     """A tiny, quick training configuration for the 135M model."""
+    cases = tmp_path / "greeting_case.toml"
+    cases.write_text(GREETING_CASE)
     values: dict[str, object] = {
+        "training_skill_cases": cases,
         "model": "smollm2-135m",
         "data_dir": tmp_path,
         "database_url": sqlite_url(tmp_path),
@@ -50,6 +71,17 @@ def settings_for(tmp_path: Path, **overrides: object) -> Settings:
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]
+
+
+async def check_the_harness_loads_each_version(tmp_path: Path, adapter: Path) -> None:
+    """The gate's harness on a case the model must answer: base alone, then base plus ``adapter``."""
+    refusal = tmp_path / "refusal_case.toml"
+    refusal.write_text(REFUSAL_CASE)
+    settings = settings_for(tmp_path, training_skill_cases=refusal)
+    base_gguf = resolve_model_path(settings.model, settings.resolved_cache_dir)
+    rates = await asyncio.to_thread(harness_pass_rates, settings, base_gguf, None, adapter)
+    assert set(rates) == {"serving", "candidate"}
+    assert all(set(by_skill) == {"order"} for by_skill in rates.values())
 
 
 async def test_a_run_trains_promotes_serves_refuses_a_worse_one_and_rolls_back(tmp_path: Path) -> None:
@@ -80,6 +112,8 @@ async def test_a_run_trains_promotes_serves_refuses_a_worse_one_and_rolls_back(t
         assert candidate["similarity"]["all"] > serving["similarity"]["all"]
         assert (folder / "loss_curve.png").stat().st_size > 1000
         assert "![training loss](loss_curve.png)" in (folder / "report.md").read_text()
+        assert first.metrics["skill_eval"] == {"serving": {"order": 1.0}, "candidate": {"order": 1.0}}
+        await check_the_harness_loads_each_version(tmp_path, folder / "adapter.gguf")
 
         await service.sync_served_version()  # what `chatwright run` polls: switch without restart
         assert llm.version == "v1"

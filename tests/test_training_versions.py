@@ -60,6 +60,22 @@ def test_a_candidate_whose_answers_drift_away_from_the_references_is_refused() -
     assert not judge(metrics, 0.05, 0.1).promote
 
 
+def test_a_candidate_that_passes_fewer_harness_cases_of_a_skill_is_refused() -> None:
+    metrics = {
+        "serving": evaluation(2.0, 2.0),
+        "candidate": evaluation(1.0, 1.0),
+        "skill_eval": {
+            "serving": {"order": 1.0, "proofread": 0.5},
+            "candidate": {"order": 1.0, "proofread": 0.25},
+        },
+    }
+    decision = judge(metrics, 0.05, 0.0)
+    assert not decision.promote
+    assert decision.reasons == ["skill proofread regresses in the skill harness: pass rate 25% < 50%"]
+    metrics["skill_eval"]["candidate"]["proofread"] = 0.75
+    assert judge(metrics, 0.05, 0.0).promote
+
+
 def add_version(database: sa.Engine, folder: Path) -> str:
     version = next_version(database)
     adapter = folder / version / "adapter.gguf"

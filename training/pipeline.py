@@ -24,6 +24,7 @@ from training.dataset import build_dataset, write_dataset
 from training.errors import TrainingError
 from training.evaluate import write_report
 from training.job import JobSpec
+from training.skill_gate import harness_pass_rates
 from training.tokens import Side
 from training.train import TrainParams
 from training.versions import judge, next_version, promote, record_version, set_status
@@ -114,6 +115,10 @@ def _train_and_judge(
             f"Training {version} failed (exit {child.returncode}); see {folder / 'train.log'}."
         )
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    if settings.training_skill_eval:
+        metrics["skill_eval"] = harness_pass_rates(
+            settings, base_gguf, serving.adapter_path, folder / "adapter.gguf"
+        )
     decision = judge(metrics, settings.training_promote_margin, settings.training_skill_tolerance)
     metrics.update(
         version=version,

@@ -31,7 +31,8 @@ def judge(metrics: dict[str, Any], margin: float, tolerance: float) -> Decision:
 
     ``metrics`` holds ``candidate`` and ``serving`` evaluations of the same held-out split, each
     with ``loss`` and ``similarity`` per skill (key ``all`` overall). A skill regresses when its
-    loss rises by more than ``tolerance`` (relative) or its similarity falls by more than it.
+    loss rises by more than ``tolerance`` (relative) or its similarity falls by more than it, or,
+    when ``skill_eval`` holds both versions' harness pass rates, when its pass rate falls at all.
     """
     candidate, serving = metrics["candidate"], metrics["serving"]
     reasons = []
@@ -48,6 +49,13 @@ def judge(metrics: dict[str, Any], margin: float, tolerance: float) -> Decision:
         before = serving["similarity"].get(skill, similarity)
         if skill != "all" and similarity < before - tolerance:
             reasons.append(f"skill {skill} regresses: similarity {similarity:.3f} < {before:.3f}")
+    harness = metrics.get("skill_eval", {})
+    for skill, rate in sorted(harness.get("candidate", {}).items()):
+        before = harness["serving"].get(skill, rate)
+        if rate < before:
+            reasons.append(
+                f"skill {skill} regresses in the skill harness: pass rate {rate:.0%} < {before:.0%}"
+            )
     return Decision(not reasons, reasons or ["better on held-out loss and no skill regresses"])
 
 
