@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -257,6 +258,21 @@ async def test_a_replayed_message_after_a_resume_gets_no_second_reply(bot: Disco
     assert [(c.path, c.compressed) for c in bot.discord.connections] == [("/", True), ("/resume", True)]
     assert len(bot.discord.identifies) == 1, "resumed, not a new session"
     assert bot.discord.contents_in(DM_ID) == ["echo: only once", "echo: after the resume"]
+
+
+async def test_a_replay_storm_gets_exactly_one_reply_per_message(bot: DiscordBot) -> None:
+    chance = random.Random(5)
+    messages = [bot.discord.message(f"storm {n}") for n in range(200)]
+    deliveries = [data for data in messages for _ in range(chance.randint(1, 4))]
+    chance.shuffle(deliveries)  # replays arrive while earlier copies are still being answered
+
+    for data in deliveries:
+        await bot.say(data)
+    await bot.discord.until(lambda: len(bot.discord.contents_in(DM_ID)) >= 200, timeout=60)
+    await bot.engine.join()
+
+    assert len(deliveries) > 400
+    assert sorted(bot.discord.contents_in(DM_ID)) == sorted(f"echo: storm {n}" for n in range(200))
 
 
 # -- slash commands ---------------------------------------------------------------------------
