@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conversation.admin import build_administration
 from conversation.classifier import NearestExamplesClassifier
+from conversation.context import ContextCache
 from conversation.engine import Engine, EngineLimits
 from conversation.llm import LLM, make_llm
 from conversation.router import Router
@@ -52,11 +53,13 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         poll_s=settings.poll_s,
     )
     classifier = NearestExamplesClassifier(skills, llm) if settings.intent_classifier else None
-    admin = build_administration(database, settings, skills)
+    ledger = Ledger(database)
+    contexts = ContextCache(ledger)
+    admin = build_administration(database, settings, skills, contexts.forget_user)
     router = Router(
         skills | admin.skills,
         classifier=classifier,
         policy=admin.policy,
         commands_only=admin.commands_only,
     )
-    return Engine(Ledger(database), llm, router, limits)
+    return Engine(ledger, llm, router, limits, contexts)

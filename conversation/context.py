@@ -11,6 +11,7 @@ from typing import cast
 from conversation.llm.base import ChatMessage, Role
 from skills.base import History, render_turn
 from storage import Ledger, ScopeSnapshot, ScopeStateRecord
+from storage.user_data import UserRef
 
 MAX_TURNS_KEPT = 200
 """Turns of one scope kept in RAM (the token budget usually trims far earlier)."""
@@ -82,6 +83,12 @@ class ContextCache:
     def forget(self, scope_key: str) -> None:
         """Drop the cached context of ``scope_key`` (another process may have changed it)."""
         self._contexts.pop(scope_key, None)
+
+    def forget_user(self, user: UserRef) -> None:
+        """Drop the cached context of every scope of ``user`` (their stored turns were deleted)."""
+        prefix, suffix = f"{user.scope_platform}/", f"/{user.scope_user}"
+        for key in [key for key in self._contexts if key.startswith(prefix) and key.endswith(suffix)]:
+            del self._contexts[key]
 
 
 def as_turns(rows: Sequence[tuple[str, str]]) -> list[ChatMessage]:

@@ -72,14 +72,21 @@ class Engine:
     leases expire.
     """
 
-    def __init__(self, ledger: Ledger, llm: LLM, router: Router, limits: EngineLimits) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        llm: LLM,
+        router: Router,
+        limits: EngineLimits,
+        contexts: ContextCache | None = None,
+    ) -> None:
         self.ledger = ledger
         self.llm = llm
         self.router = router
         self.limits = limits
         self.leases = ScopeLeases(ledger.engine, limits.lease_s, ledger.holder)
         self._writer = LedgerWriter(ledger, self.leases, MAX_TURNS_KEPT)
-        self._contexts = ContextCache(ledger)
+        self._contexts = contexts or ContextCache(ledger)
         self._sinks: dict[str, ReplySink] = {}
         self._scope_queues: dict[str, deque[PendingMessage]] = {}
         self._workers: set[asyncio.Task[None]] = set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from skills.base import Skill
 from skills.docs import DocsSkill
 from skills.order import OrderSkill
 from storage.admin_store import AdminStore
+from storage.user_data import UserRef
 
 __all__ = [
     "LOCAL_PLATFORM",
@@ -48,7 +49,10 @@ class Administration:
 
 
 def build_administration(
-    database: sa.Engine, settings: Settings, skills: Mapping[str, Skill]
+    database: sa.Engine,
+    settings: Settings,
+    skills: Mapping[str, Skill],
+    forget_contexts: Callable[[UserRef], None] = lambda _user: None,
 ) -> Administration:
     """The admin and privacy skills and the policy, over ``database`` and the skills admins steer."""
     store = AdminStore(database)
@@ -68,6 +72,7 @@ def build_administration(
         menu_path=settings.order_menu,
         docs=docs,
         settings=settings,
+        forget_contexts=forget_contexts,
     )
     admin_skills: dict[str, Skill] = {
         "admin": AdminSkill(services),

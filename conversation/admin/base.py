@@ -18,6 +18,7 @@ from conversation.types import Message
 from skills.docs import DocsSkill
 from skills.order import OrderSkill
 from storage.admin_store import AdminStore
+from storage.user_data import UserRef
 
 
 class AdminError(ChatwrightError):
@@ -42,6 +43,9 @@ class AdminServices:
     order: OrderSkill | None = None
     menu_path: Path | None = None
     docs: DocsSkill | None = None
+    forget_contexts: Callable[[UserRef], None] = lambda _user: None
+    """Drops what this process holds in RAM of a user's conversations (after ``forget``); the
+    default holds none (the CLI)."""
     background: set[asyncio.Task[None]] = field(default_factory=set)
     """Training runs started by ``/admin train``, kept until they end."""
 

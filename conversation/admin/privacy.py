@@ -24,7 +24,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 async def forget(services: AdminServices, invocation: Invocation) -> VerbResult:
     """``forget <platform:user>``: delete their rows everywhere; a tombstone keeps them out of datasets."""
     platform, user = target_user(invocation)
-    report = await asyncio.to_thread(forget_user, services.database, user_ref(platform, user))
+    ref = user_ref(platform, user)
+    report = await asyncio.to_thread(forget_user, services.database, ref)
+    services.forget_contexts(ref)
     services.policy.invalidate()
     total = sum(report.deleted.values())
     counts = ", ".join(f"{table} {n}" for table, n in report.deleted.items() if n)
