@@ -23,9 +23,9 @@ _ACCEPT, _COMPLETE, _SENT, _ACQUIRE, _RELEASE, _FLUSH, _STOP = range(7)
 _Item = tuple[int, Any, "asyncio.Future[Any] | None"]
 """What callers queue: (kind, payload, the future to resolve or None)."""
 _Outcome = tuple["asyncio.Future[Any]", Any]
+"""A future with its result, or with the exception to raise."""
 Taken = tuple[Grant, Takeover | None]
 """The answer to a lease request: the grant and, when it is ours, the scope as we find it."""
-"""A future with its result, or with the exception to raise."""
 
 
 @dataclass(slots=True)

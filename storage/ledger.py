@@ -6,8 +6,8 @@ one driver connection kept open between writes, with the statements of ``stateme
 
 SQLite and PostgreSQL run the same code; what differs is named where it happens: SQLite takes
 its write lock with ``BEGIN IMMEDIATE`` and has its WAL checkpointed by ``checkpoint.py``, its
-connections are tuned in ``database.py``; ``statements.py`` compiles for the dialect (``ON CONFLICT`` for both)
-and sends PostgreSQL bigger statements (``chunk_sizes``).
+connections are tuned in ``database.py``; ``statements.py`` compiles for the dialect
+(``ON CONFLICT`` for both) and sends PostgreSQL bigger statements (``chunk_sizes``).
 """
 
 from __future__ import annotations
