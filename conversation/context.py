@@ -86,8 +86,7 @@ class ContextCache:
 
     def forget_user(self, user: UserRef) -> None:
         """Drop the cached context of every scope of ``user`` (their stored turns were deleted)."""
-        prefix, suffix = f"{user.scope_platform}/", f"/{user.scope_user}"
-        for key in [key for key in self._contexts if key.startswith(prefix) and key.endswith(suffix)]:
+        for key in [key for key in self._contexts if user.owns(key)]:
             del self._contexts[key]
 
 

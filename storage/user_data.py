@@ -52,6 +52,20 @@ class UserRef:
         """``platform:user_id``, as admins write it."""
         return f"{self.platform}:{self.user_id}"
 
+    @property
+    def key_prefix(self) -> str:
+        """How every scope key of this user starts."""
+        return f"{self.scope_platform}/"
+
+    @property
+    def key_suffix(self) -> str:
+        """How every scope key of this user ends."""
+        return f"/{self.scope_user}"
+
+    def owns(self, scope_key: str) -> bool:
+        """Whether ``scope_key`` names one of this user's scopes."""
+        return scope_key.startswith(self.key_prefix) and scope_key.endswith(self.key_suffix)
+
 
 @dataclass(frozen=True, slots=True)
 class ForgetReport:
@@ -73,8 +87,8 @@ def _literal(text: str) -> str:
 
 def _in_scopes_of(ref: UserRef, column: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
     return sa.and_(
-        column.like(_literal(ref.scope_platform) + "/%", escape=_LIKE_ESCAPE),
-        column.like("%/" + _literal(ref.scope_user), escape=_LIKE_ESCAPE),
+        column.like(_literal(ref.key_prefix) + "%", escape=_LIKE_ESCAPE),
+        column.like("%" + _literal(ref.key_suffix), escape=_LIKE_ESCAPE),
     )
 
 

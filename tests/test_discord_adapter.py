@@ -292,15 +292,22 @@ class GatedSkill:
         return SkillResponse([Reply(f"{self.name}: {request.text}", skill=self.name)])
 
 
-async def test_a_slash_command_is_deferred_at_once_then_completed_by_a_follow_up(bot: DiscordBot) -> None:
+async def deferred_command(bot: DiscordBot, name: str, text: str) -> tuple[Payload, Payload, asyncio.Event]:
+    """Send ``/name text`` to a skill that answers once the returned gate opens; wait until the
+    command is deferred. Returns the interaction, the deferral callback's body and the gate."""
     gate = asyncio.Event()
-    bot.engine.router = Router({"chat": ChatSkill("test"), "translate": GatedSkill("translate", gate)})
-    interaction = bot.discord.slash_command("translate", "bonjour tout le monde")
+    bot.engine.router = Router({"chat": ChatSkill("test"), name: GatedSkill(name, gate)})
+    interaction = bot.discord.slash_command(name, text)
     await bot.discord.dispatch("INTERACTION_CREATE", interaction)
-
     await bot.discord.until(lambda: bot.discord.calls_to("POST", r"/interactions/.*/callback"))
     (callback,) = bot.discord.calls_to("POST", r"/interactions/.*/callback")
-    assert callback.json["type"] == 5, "deferred: 'the bot is thinking…'"
+    return interaction, callback.json, gate
+
+
+async def test_a_slash_command_is_deferred_at_once_then_completed_by_a_follow_up(bot: DiscordBot) -> None:
+    interaction, callback, gate = await deferred_command(bot, "translate", "bonjour tout le monde")
+
+    assert callback["type"] == 5, "deferred: 'the bot is thinking…'"
     assert bot.discord.calls_to("POST", r"/webhooks/.*") == []
 
     gate.set()
@@ -322,13 +329,8 @@ async def test_an_unknown_command_for_the_engine_is_answered_in_the_follow_up(bo
 
 
 async def test_a_private_answer_goes_to_the_users_dms_when_the_interaction_expired(bot: DiscordBot) -> None:
-    gate = asyncio.Event()
-    bot.engine.router = Router({"chat": ChatSkill("test"), "optout": GatedSkill("optout", gate)})
-    interaction = bot.discord.slash_command("optout", "please")
-    await bot.discord.dispatch("INTERACTION_CREATE", interaction)
-    await bot.discord.until(lambda: bot.discord.calls_to("POST", r"/interactions/.*/callback"))
-    (callback,) = bot.discord.calls_to("POST", r"/interactions/.*/callback")
-    assert callback.json["data"]["flags"] == 64, "deferred ephemerally"
+    interaction, callback, gate = await deferred_command(bot, "optout", "please")
+    assert callback["data"]["flags"] == 64, "deferred ephemerally"
 
     bot.discord.expired_tokens.add(interaction["token"])  # e.g. the answer took over 15 minutes
     gate.set()

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from conversation.llm import ChatMessage, GenerationOptions
-from conversation.llm.models import resolve_model_path
 from conversation.settings import Settings
 from tests.fakes.collecting import CollectingSink
 from tests.fakes.engines import make_engine, message, migrated_database, sqlite_url
@@ -78,8 +77,7 @@ async def check_the_harness_loads_each_version(tmp_path: Path, adapter: Path) ->
     refusal = tmp_path / "refusal_case.toml"
     refusal.write_text(REFUSAL_CASE)
     settings = settings_for(tmp_path, training_skill_cases=refusal)
-    base_gguf = resolve_model_path(settings.model, settings.resolved_cache_dir)
-    rates = await asyncio.to_thread(harness_pass_rates, settings, base_gguf, None, adapter)
+    rates = await asyncio.to_thread(harness_pass_rates, settings, None, adapter)
     assert set(rates) == {"serving", "candidate"}
     assert all(set(by_skill) == {"order"} for by_skill in rates.values())
 

@@ -116,9 +116,7 @@ def _train_and_judge(
         )
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     if settings.training_skill_eval:
-        metrics["skill_eval"] = harness_pass_rates(
-            settings, base_gguf, serving.adapter_path, folder / "adapter.gguf"
-        )
+        metrics["skill_eval"] = harness_pass_rates(settings, serving.adapter_path, folder / "adapter.gguf")
     decision = judge(metrics, settings.training_promote_margin, settings.training_skill_tolerance)
     metrics.update(
         version=version,
