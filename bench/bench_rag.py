@@ -141,10 +141,16 @@ def bench_method(
     store = index.index.vector_store
     assert isinstance(store, MatrixVectorStore)
     matrix = np.array(store.matrix)
-    ours, numpy_ms = [], []
-    for question in questions * REPEATS:
-        ours.append(timed(lambda q=question: index.retrieve(q)))
-        numpy_ms.append(timed(lambda q=question: brute_force(matrix, q)))
+    ours: list[float] = []
+    numpy_ms: list[float] = []
+    for turn, question in enumerate(questions * REPEATS):
+        # Who goes first alternates: a question embedded a second time in a row is ~0.2 ms faster.
+        ours_first = turn % 2 == 0
+        for mine in (ours_first, not ours_first):
+            if mine:
+                ours.append(timed(lambda q=question: index.retrieve(q)))
+            else:
+                numpy_ms.append(timed(lambda q=question: brute_force(matrix, q)))
     query = shared_embedder().encode([questions[0]])[0]
     retriever_search = [timed(lambda: store.query(_query(query))) for _ in range(200)]
     numpy_search = [timed(lambda: search_only(matrix, query)) for _ in range(200)]

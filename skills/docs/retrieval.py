@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from llama_index.core import Document, QueryBundle, StorageContext, VectorStoreIndex
@@ -18,6 +17,8 @@ from llama_index.core.postprocessor import MetadataReplacementPostProcessor
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import AutoMergingRetriever, VectorIndexRetriever
 from llama_index.core.schema import BaseNode, MetadataMode, NodeWithScore
+from llama_index.core.storage.docstore.types import BaseDocumentStore
+from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from conversation.llm.embeddings import shared_embedder
 from skills.docs.config import RetrievalConfig
@@ -49,18 +50,64 @@ def split_nodes(documents: Sequence[Document], config: RetrievalConfig) -> NodeS
     return NodeSet(get_leaf_nodes(every), every)
 
 
+class NodeCache:
+    """The docstore's nodes, each parsed once: llama-index re-parses every hit's JSON on every query."""
+
+    def __init__(self, docstore: BaseDocumentStore) -> None:
+        self._docstore = docstore
+        self._nodes: dict[str, BaseNode] = {}
+
+    def get(self, node_ids: Sequence[str]) -> list[BaseNode]:
+        """Copies of the nodes (postprocessors edit the nodes they are given)."""
+        missing = [node_id for node_id in node_ids if node_id not in self._nodes]
+        if missing:
+            self._nodes.update((node.node_id, node) for node in self._docstore.get_nodes(missing))
+        return [self._nodes[node_id].model_copy() for node_id in node_ids]
+
+    def forget(self, node_ids: Sequence[str]) -> None:
+        """Drop removed nodes."""
+        for node_id in node_ids:
+            self._nodes.pop(node_id, None)
+
+
+class MatrixRetriever(VectorIndexRetriever):
+    """Top-k search of a :class:`MatrixVectorStore` without llama-index's per-query detours.
+
+    The question is embedded by the shared MiniLM directly (not through the embedding wrapper's
+    callbacks) and hits come from a :class:`NodeCache`; that leaves one matrix product, as in a
+    bare numpy search.
+    """
+
+    def __init__(self, index: VectorStoreIndex, nodes: NodeCache, top_k: int) -> None:
+        super().__init__(index, similarity_top_k=top_k)
+        self._nodes = nodes
+
+    def search(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        """The top-k hits, best first (what ``retrieve`` returns, minus its instrumentation)."""
+        embedding = query_bundle.embedding or shared_embedder().encode([query_bundle.query_str])[0].tolist()
+        query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=self._similarity_top_k)
+        found = self._vector_store.query(query)
+        nodes = self._nodes.get(found.ids or [])
+        return [
+            NodeWithScore(node=node, score=score)
+            for node, score in zip(nodes, found.similarities or [], strict=True)
+        ]
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return self.search(query_bundle)
+
+
 def retrieve(
-    index: VectorStoreIndex, storage: StorageContext, config: RetrievalConfig, question: str
+    index: VectorStoreIndex, storage: StorageContext, nodes: NodeCache, config: RetrievalConfig, question: str
 ) -> list[Passage]:
     """The passages for ``question``, best first, after window replacement/merging and re-ranking."""
-    search = VectorIndexRetriever(index, similarity_top_k=config.top_k)
-    retriever: Any = (
-        AutoMergingRetriever(search, storage, simple_ratio_thresh=config.merge_ratio)
-        if config.method == "auto_merging"
-        else search
-    )
+    search = MatrixRetriever(index, nodes, config.top_k)
     query = QueryBundle(question)
-    hits: list[NodeWithScore] = retriever.retrieve(query)
+    hits = (
+        AutoMergingRetriever(search, storage, simple_ratio_thresh=config.merge_ratio).retrieve(query)
+        if config.method == "auto_merging"
+        else search.search(query)
+    )
     postprocessors: list[BaseNodePostprocessor] = []
     if config.method == "sentence_window":
         postprocessors.append(MetadataReplacementPostProcessor(target_metadata_key="window"))
