@@ -27,7 +27,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from storage.checkpoint import WalCheckpointer
 from storage.database import read_only
 from storage.leases import new_holder
-from storage.statements import LedgerStatements
+from storage.statements import LedgerStatements, write_cursor
 from storage.tables import PENDING, UNSENT, inbox, outbox, scope_state, turns
 
 Record = dict[str, Any]
@@ -183,7 +183,7 @@ class Ledger:
         with self._writing:
             connection = self._connection = self._connection or self._connect()
             try:
-                cursor = connection.cursor()
+                cursor = write_cursor(connection)
                 if self._begin:
                     cursor.execute(self._begin)
                 accepted = self._accept(cursor, events, now) if events else {}

@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from typing import Any, cast
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from storage.tables import inbox, outbox, scope_leases, scope_state, transcripts, turns
@@ -170,6 +173,27 @@ _REPLY_COLUMNS = ("inbox_id", "attempt", "seq", "platform", "scope_key", "reply"
 _STATE_COLUMNS = ("scope_key", "active_skill", "state", "updated_at")
 
 
+def with_native_placeholders(dialect: sa.Dialect) -> sa.Dialect:
+    """The dialect to compile with: on psycopg, PostgreSQL's own ``$1`` placeholders; others unchanged.
+
+    psycopg rewrites ``%s``-style placeholders into ``$1`` in Python on every execute and keeps
+    the rewrite only for queries under 4 kB. The multi-row statements here are longer, and the
+    rewrite cost a third of a PostgreSQL writer's time. Statements compiled with this dialect
+    run on :func:`write_cursor`'s cursor, which sends them as they are.
+    """
+    if dialect.driver != "psycopg":
+        return dialect
+    return cast(type[DefaultDialect], type(dialect))(paramstyle="numeric_dollar")
+
+
+def write_cursor(connection: PoolProxiedConnection) -> DBAPICursor:
+    """A cursor for statements compiled by :class:`LedgerStatements` (a raw one on psycopg)."""
+    driver = connection.driver_connection
+    if isinstance(driver, psycopg.Connection):
+        return cast(DBAPICursor, psycopg.RawCursor(driver))
+    return connection.cursor()
+
+
 def insert_on_conflict(table: sa.Table, dialect: sa.Dialect) -> Any:
     """INSERT into ``table`` with ``on_conflict_do_nothing/do_update`` (SQLite and PostgreSQL alike)."""
     return (sqlite if dialect.name == "sqlite" else postgresql).insert(table)
@@ -183,6 +207,7 @@ class LedgerStatements:
     """
 
     def __init__(self, dialect: sa.Dialect, transcript_fields: Sequence[str]) -> None:
+        dialect = with_native_placeholders(dialect)
         self.insert_events = ChunkedStatement(
             lambda rows: (
                 insert_on_conflict(inbox, dialect)
