@@ -21,7 +21,8 @@ from adapters_measure import (
     pool_note,
 )
 
-from tests.fakes.discord_api import FakeDiscord, user
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_objects import user
 
 Payload = dict[str, Any]
 FIRST_USER = 1_100_000_000_000_010_000

@@ -18,15 +18,15 @@ import pytest
 from conversation import EngineLimits
 from conversation.llm import ChatMessage, FakeLLM
 from tests.fakes.adapter_servers import SlackServer, point_discord_py_at, serve_discord, serve_slack
-from tests.fakes.discord_api import (
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_objects import (
     BOT,
     BOT_ID,
     GENERAL_ID,
     HUMAN,
     THREAD_ID,
-    FakeDiscord,
     Payload,
-    _thread,
+    thread_channel,
     user,
 )
 from tests.fakes.engines import make_engine, sqlite_url
@@ -192,7 +192,9 @@ async def test_discord_one_user_in_two_threads_keeps_separate_contexts(
     async with FakeDiscord() as fake:
         point_discord_py_at(fake, monkeypatch)
         async with serve_discord(fake, engine):
-            await fake.dispatch("THREAD_CREATE", _thread(SECOND_THREAD_ID, GENERAL_ID, "another thread"))
+            await fake.dispatch(
+                "THREAD_CREATE", thread_channel(SECOND_THREAD_ID, GENERAL_ID, "another thread")
+            )
             conversations = DiscordConversations(
                 fake,
                 {

@@ -20,7 +20,8 @@ from conversation.admin import MAINTENANCE_NOTICE
 from conversation.assembly import build_engine
 from conversation.llm import FakeLLM
 from tests.fakes.admin_bot import admin_bot
-from tests.fakes.discord_api import BOT_ID, USER_ID, FakeDiscord
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_objects import BOT_ID, USER_ID
 from tests.fakes.slack_api import FakeSlackApi, form_body, signed_headers, slash_command
 
 SECRET = "admin-secret"

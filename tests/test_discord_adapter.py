@@ -20,7 +20,8 @@ from conversation.llm import ChatMessage, FakeLLM
 from conversation.llm.base import Completion, GenerationOptions, TokenSink
 from conversation.router import Router
 from skills import ChatSkill, SkillRequest, SkillResponse
-from tests.fakes.discord_api import (
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_objects import (
     BOT,
     BOT_ID,
     BOTS_ID,
@@ -30,7 +31,6 @@ from tests.fakes.discord_api import (
     OTHER_BOT,
     THREAD_ID,
     USER_ID,
-    FakeDiscord,
     Payload,
 )
 from tests.fakes.engines import make_engine

@@ -18,7 +18,8 @@ from tests.fakes.adapter_servers import (
     point_discord_py_at,
     serve_discord,
 )
-from tests.fakes.discord_api import BOT_ID, USER_ID, FakeDiscord
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_objects import BOT_ID, USER_ID
 from tests.fakes.engines import make_engine, sqlite_url
 
 NO_RETRY = EngineLimits(retry_after_s=60)

@@ -29,7 +29,8 @@ from tests.fakes.adapter_servers import (
     serve_slack,
     slack_answers,
 )
-from tests.fakes.discord_api import FakeDiscord, Payload
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_objects import Payload
 from tests.fakes.engines import make_engine, sqlite_url
 from tests.fakes.slack_api import FakeSlackApi, event_callback, mention_event, message_event
 

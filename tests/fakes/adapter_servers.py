@@ -30,7 +30,8 @@ from bots.web import create_app
 from conversation import Engine, load_settings
 from storage import Completion, NewEvent, SentReply, Written
 from storage.tables import feedback, inbox, outbox
-from tests.fakes.discord_api import BOTS_ID, FakeDiscord, Payload, user
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_objects import BOTS_ID, Payload, user
 from tests.fakes.slack_api import FakeSlackApi, signed_headers
 
 SECRET = "storm-signing-secret"

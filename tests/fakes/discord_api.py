@@ -2,20 +2,15 @@
 
 Point discord.py at it with ``discord.http.Route.BASE = fake.api_url`` and
 ``DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)`` (``GET /gateway/bot`` answers
-with the same URL, so sharded clients find it too).
+with the same URL, so sharded clients find it too). This module is the REST half and the event
+payloads tests dispatch; the gateway is ``FakeGateway`` and the fixed ids and objects are in
+``discord_objects``.
 
 REST: every request is recorded (``calls``); it answers login and application info, command sync,
 channel messages (create, edit), typing, interaction callbacks and webhook follow-ups, rejects
 empty or over-2,000-character content like Discord does, honours ``enforce_nonce`` (a message posted
 again with the nonce of one posted in the last minutes returns that message, creating none), and can
 answer the next calls to a route with 429 + ``retry_after`` (``rate_limit``).
-
-Gateway: HELLO, IDENTIFY -> READY (with ``resume_gateway_url`` pointing back here) and one
-GUILD_CREATE per guild, heartbeat ACKs, numbered dispatches (``dispatch``), a dropped connection
-(``drop_connection``) and RESUME with replay of the events after the client's sequence, or from an
-earlier one to imitate Discord delivering an event twice. Frames are compressed (zstd-stream or
-zlib-stream) when the client asks for it, as discord.py does by default (zstd when ``zstandard`` is
-installed).
 """
 
 from __future__ import annotations
@@ -26,35 +21,30 @@ import json
 import re
 import socket
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-import zstandard
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-Payload = dict[str, Any]
+from tests.fakes.discord_gateway import FakeGateway
+from tests.fakes.discord_objects import (
+    BOT,
+    BOT_ID,
+    DM_ID,
+    GENERAL_ID,
+    GUILD_ID,
+    HUMAN,
+    USER_ID,
+    Payload,
+    text_channel,
+    timestamp,
+)
 
-BOT_ID = 1_100_000_000_000_000_001
-"""The bot user; also the application id, as for every real bot."""
-USER_ID = 1_100_000_000_000_000_002
-OTHER_BOT_ID = 1_100_000_000_000_000_003
-GUILD_ID = 1_100_000_000_000_000_100
-GENERAL_ID = 1_100_000_000_000_000_101
-"""A guild text channel where the bot answers only when mentioned."""
-BOTS_ID = 1_100_000_000_000_000_102
-"""A guild text channel the tests configure as a bot channel."""
-THREAD_ID = 1_100_000_000_000_000_103
-"""A public thread in GENERAL_ID."""
-DM_ID = 1_100_000_000_000_000_200
-"""The DM channel between USER_ID and the bot."""
 CONTENT_LIMIT = 2000
 NONCE_MEMORY_S = 5 * 60.0
 """How long Discord remembers a nonce for ``enforce_nonce`` ("the past few minutes")."""
-HEARTBEAT_MS = 41_250
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +59,6 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-@dataclass(frozen=True, slots=True)
-class GatewayConnection:
-    """One websocket connection to the fake gateway."""
-
-    path: str
-    """"/" for a fresh session, "/resume" when the client followed ``resume_gateway_url``."""
-    compressed: bool
-    """True when the client asked for zstd-stream or zlib-stream transport compression (and got it)."""
-
-
 @dataclass(slots=True)
 class RateLimit:
     """Answer the next ``times`` calls matching ``method`` and ``path`` (a regex) with 429."""
@@ -89,119 +69,24 @@ class RateLimit:
     retry_after: float
 
 
-@dataclass(slots=True)
-class _Connection:
-    socket: web.WebSocketResponse
-    compressor: Callable[[bytes], bytes] | None = None
-
-    async def send(self, payload: Payload) -> None:
-        data = json.dumps(payload)
-        if self.compressor is None:
-            await self.socket.send_str(data)
-        else:
-            await self.socket.send_bytes(self.compressor(data.encode()))
-
-
-def user(user_id: int, name: str, *, bot: bool = False) -> Payload:
-    """A user object."""
-    return {
-        "id": str(user_id),
-        "username": name,
-        "discriminator": "0",
-        "global_name": None,
-        "avatar": None,
-        "bot": bot,
-    }
-
-
-BOT = user(BOT_ID, "chatwright", bot=True)
-HUMAN = user(USER_ID, "alice")
-OTHER_BOT = user(OTHER_BOT_ID, "otherbot", bot=True)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _channel(channel_id: int, name: str, **extra: Any) -> Payload:
-    return {
-        "id": str(channel_id),
-        "type": 0,
-        "name": name,
-        "guild_id": str(GUILD_ID),
-        "position": 0,
-        "permission_overwrites": [],
-        "nsfw": False,
-        **extra,
-    }
-
-
-def _thread(thread_id: int, parent_id: int, name: str) -> Payload:
-    metadata = {
-        "archived": False,
-        "auto_archive_duration": 1440,
-        "archive_timestamp": _now(),
-        "locked": False,
-    }
-    return _channel(
-        thread_id,
-        name,
-        type=11,
-        parent_id=str(parent_id),
-        owner_id=str(USER_ID),
-        message_count=1,
-        member_count=1,
-        thread_metadata=metadata,
-    )
-
-
-def _guild() -> Payload:
-    everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0, "color": 0}
-    return {
-        "id": str(GUILD_ID),
-        "name": "test guild",
-        "owner_id": str(USER_ID),
-        "unavailable": False,
-        "member_count": 2,
-        "large": False,
-        "features": [],
-        "emojis": [],
-        "stickers": [],
-        "roles": [{**everyone, "hoist": False, "managed": False, "mentionable": False}],
-        "members": [],
-        "channels": [_channel(GENERAL_ID, "general"), _channel(BOTS_ID, "bots")],
-        "threads": [_thread(THREAD_ID, GENERAL_ID, "a thread")],
-    }
-
-
-class FakeDiscord:
+class FakeDiscord(FakeGateway):
     """``async with FakeDiscord() as fake:`` serves ``fake.api_url`` and ``fake.gateway_url``."""
 
     def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        port = self._socket.getsockname()[1]
+        super().__init__(gateway_url=f"ws://127.0.0.1:{port}/")
+        self.api_url = f"http://127.0.0.1:{port}/api/v10"
         self.calls: list[Call] = []
         self.messages: dict[int, Payload] = {}
         """Messages the bot created (in channels or as follow-ups), by id, as last edited."""
-        self.identifies: list[Payload] = []
-        self.resumes: list[Payload] = []
-        self.connections: list[GatewayConnection] = []
-        self.replayed: list[int] = []
-        """Sequence numbers sent again on a RESUME."""
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self._rate_limits: list[RateLimit] = []
         self._interaction_channels: dict[str, int] = {}
         self.expired_tokens: set[str] = set()
         """Interaction tokens Discord no longer takes follow-ups for (404 Unknown Webhook)."""
         self._nonces: dict[str, tuple[int, float]] = {}
-        self._session_id = ""
-        self._sequence = 0
-        self._events: list[Payload] = []
-        self._replay_from: int | None = None
-        self._connection: _Connection | None = None
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.bind(("127.0.0.1", 0))
-        port = self._socket.getsockname()[1]
-        self.api_url = f"http://127.0.0.1:{port}/api/v10"
-        self.gateway_url = f"ws://127.0.0.1:{port}/"
         app = web.Application()
         app.router.add_get("/", self._gateway)
         app.router.add_get("/resume", self._gateway)
@@ -220,27 +105,6 @@ class FakeDiscord:
         self._socket.close()
 
     # -- what tests do ------------------------------------------------------------------------
-
-    @property
-    def connected(self) -> bool:
-        """True while a client holds an identified or resumed gateway session."""
-        return self._connection is not None
-
-    async def dispatch(self, event: str, data: Payload) -> int:
-        """Send a gateway event (kept for replay even while disconnected); returns its sequence."""
-        self._sequence += 1
-        payload = {"op": 0, "t": event, "s": self._sequence, "d": data}
-        self._events.append(payload)
-        if self._connection is not None:
-            await self._connection.send(payload)
-        return self._sequence
-
-    async def drop_connection(self, replay_from: int | None = None) -> None:
-        """Close the gateway connection; on RESUME, replay events after ``replay_from`` too."""
-        self._replay_from = replay_from
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await connection.socket.close(code=4000, message=b"dropped by the test")
 
     def rate_limit(self, method: str, path: str, times: int = 1, retry_after: float = 0.2) -> None:
         """Answer the next ``times`` calls to ``method path`` (a regex) with 429."""
@@ -274,7 +138,7 @@ class FakeDiscord:
         """A MESSAGE_CREATE payload (a DM unless ``in_guild``)."""
         data = self._message_object(channel_id, content, author, mentions=list(mentions))
         if in_guild:
-            member = {"roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0}
+            member = {"roles": [], "joined_at": timestamp(), "deaf": False, "mute": False, "flags": 0}
             data |= {"guild_id": str(GUILD_ID), "member": member}
         return data
 
@@ -282,7 +146,14 @@ class FakeDiscord:
         """An INTERACTION_CREATE payload: ``/name text`` used by USER_ID in a guild text channel."""
         interaction_id, token = next(self._ids), f"token-{next(self._ids)}"
         self._interaction_channels[token] = channel_id
-        member = {"user": HUMAN, "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0}
+        member = {
+            "user": HUMAN,
+            "roles": [],
+            "joined_at": timestamp(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
         return {
             "id": str(interaction_id),
             "application_id": str(BOT_ID),
@@ -291,7 +162,7 @@ class FakeDiscord:
             "version": 1,
             "guild_id": str(GUILD_ID),
             "channel_id": str(channel_id),
-            "channel": _channel(channel_id, "general"),
+            "channel": text_channel(channel_id, "general"),
             "member": {**member, "permissions": "0"},
             "data": {
                 "id": str(next(self._ids)),
@@ -330,7 +201,7 @@ class FakeDiscord:
             "channel_id": str(channel_id),
             "author": author,
             "content": content,
-            "timestamp": _now(),
+            "timestamp": timestamp(),
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
@@ -344,58 +215,6 @@ class FakeDiscord:
             "components": [],
             **extra,
         }
-
-    # -- gateway ------------------------------------------------------------------------------
-
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
-        socket_ = web.WebSocketResponse()
-        await socket_.prepare(request)
-        compressor = _compressor(request.query.get("compress", ""))
-        self.connections.append(GatewayConnection(request.path, compressor is not None))
-        connection = _Connection(socket_, compressor)
-        await connection.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}})
-        async for frame in socket_:
-            if frame.type is not WSMsgType.TEXT:
-                continue
-            payload = json.loads(frame.data)
-            if payload["op"] == 1:
-                await connection.send({"op": 11})
-            elif payload["op"] == 2:
-                await self._identify(connection, payload["d"])
-            elif payload["op"] == 6:
-                await self._resume(connection, payload["d"])
-        if self._connection is connection:
-            self._connection = None
-        return socket_
-
-    async def _identify(self, connection: _Connection, identify: Payload) -> None:
-        self.identifies.append(identify)
-        self._session_id = f"session-{len(self.identifies)}"
-        self._sequence, self._events = 1, []
-        ready = {
-            "v": 10,
-            "user": {**BOT, "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-            "session_id": self._session_id,
-            "resume_gateway_url": f"{self.gateway_url}resume",
-            "application": {"id": str(BOT_ID), "flags": 0},
-        }
-        await connection.send({"op": 0, "t": "READY", "s": self._sequence, "d": ready})
-        self._connection = connection
-        await self.dispatch("GUILD_CREATE", _guild())
-
-    async def _resume(self, connection: _Connection, resume: Payload) -> None:
-        self.resumes.append(resume)
-        if resume["session_id"] != self._session_id:
-            await connection.send({"op": 9, "d": False})
-            return
-        since = resume["seq"] if self._replay_from is None else min(resume["seq"], self._replay_from)
-        for event in self._events:
-            if event["s"] > since:
-                self.replayed.append(event["s"])
-                await connection.send(event)
-        self._connection = connection
-        await self.dispatch("RESUMED", {})
 
     # -- REST ---------------------------------------------------------------------------------
 
@@ -486,7 +305,7 @@ class FakeDiscord:
         if problem is not None:
             return 400, problem
         message = self.messages[message_id]
-        message |= {"content": body["content"], "edited_timestamp": _now()}
+        message |= {"content": body["content"], "edited_timestamp": timestamp()}
         return 200, message
 
     @staticmethod
@@ -502,17 +321,6 @@ class FakeDiscord:
             "verify_key": "0" * 64,
             "flags": 0,
         }
-
-
-def _compressor(kind: str) -> Callable[[bytes], bytes] | None:
-    """One frame's bytes in the named transport compression (a stream across frames), or None."""
-    if kind == "zstd-stream":
-        zstd = zstandard.ZstdCompressor().compressobj()
-        return lambda data: zstd.compress(data) + zstd.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
-    if kind == "zlib-stream":
-        deflate = zlib.compressobj()
-        return lambda data: deflate.compress(data) + deflate.flush(zlib.Z_SYNC_FLUSH)
-    return None
 
 
 def _json_response(answer: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:
