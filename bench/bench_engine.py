@@ -55,7 +55,8 @@ async def started_engine(folder: Path) -> tuple[Engine, CountingSink]:
     sink = CountingSink()
     engine.register_sink("bench", sink)
     await engine.start()
-    gc.freeze()  # as `chatwright run` does once started (bots/web/app.py)
+    await engine.prepare()
+    gc.freeze()  # both as `chatwright run` does once started (bots/web/app.py)
     return engine, sink
 
 

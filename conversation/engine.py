@@ -159,6 +159,10 @@ class Engine:
         await self._sweep()
         self._maintenance = asyncio.create_task(self._maintain())
 
+    async def prepare(self) -> None:
+        """Get ready for load before it comes (a long-running bot's start; tests need not)."""
+        await asyncio.to_thread(self.ledger.prepare)
+
     async def join(self) -> None:
         """Wait until every dispatched message is answered (scheduled retries excepted)."""
         await self._idle.wait()

@@ -109,7 +109,7 @@ def test_a_process_killed_mid_run_loses_nothing_and_nothing_is_answered_twice(
     events = requests(EVENTS, USERS)
     try:
         victim.send(events[:120])  # it takes every scope, answers 60, then its platform hangs
-        victim.wait_until(lambda: len(victim.replies()) >= 60, 30, "60 replies from the victim")
+        victim.wait_until(lambda: victim.reply_count >= 60, 30, "60 replies from the victim")
         sent = 120
         deliver_randomly(processes, events[sent : sent + 150], seed=sent)  # some stay pending in its scopes
         sent += 150
@@ -183,7 +183,7 @@ def test_a_process_restarted_on_the_same_machine_takes_over_at_once_not_after_th
     started = time.monotonic()
     (second,) = start(url, restarted_folder, long_lease)
     try:
-        second.wait_until(lambda: len(second.replies()) >= len(events), 20, "every reply")
+        second.wait_until(lambda: second.reply_count >= len(events), 20, "every reply")
         took = time.monotonic() - started
     finally:
         second.stop()

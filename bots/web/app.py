@@ -36,6 +36,7 @@ def create_app(engine: Engine, adapters: Sequence[PlatformAdapter] = ()) -> Star
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await engine.start()
+        await engine.prepare()
         warm_up = asyncio.create_task(engine.llm.load())
         warm_up.add_done_callback(_report_warm_up)
         for adapter in adapters:

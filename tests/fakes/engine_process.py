@@ -66,6 +66,7 @@ async def serve(url: str, limits: EngineLimits, stall_after: int | None, model_d
     engine = make_engine(url, llm, limits)
     engine.register_sink(PLATFORM, StdoutSink(stall_after))
     await engine.start()
+    await engine.prepare()  # as `chatwright run` does
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -105,13 +106,17 @@ class EngineProcess:
             cwd=Path(__file__).resolve().parents[2],
         )
         self.lines: list[dict[str, Any]] = []
+        self._replies: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            self.lines.append(json.loads(line))
+            record = json.loads(line)
+            self.lines.append(record)
+            if "reply" in record:
+                self._replies.append(record["reply"])
 
     def wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
         """Poll ``condition`` until it holds; fail saying ``what`` did not happen."""
@@ -139,7 +144,12 @@ class EngineProcess:
 
     def replies(self) -> list[str]:
         """Event ids of the replies this process delivered, in order."""
-        return [line["reply"] for line in list(self.lines) if "reply" in line]
+        return list(self._replies)
+
+    @property
+    def reply_count(self) -> int:
+        """How many replies this process delivered (cheap to poll, unlike ``replies``)."""
+        return len(self._replies)
 
     def acks(self) -> set[str]:
         """Event ids this process acknowledged (committed to the inbox, by it or before)."""
