@@ -12,7 +12,7 @@ from skills.docs.config import DocsConfig, RetrievalConfig, RetrievalMethod, che
 from skills.docs.embedding import MiniLMEmbedding
 from skills.docs.offline import prepare_offline
 from skills.docs.passage import Passage
-from skills.docs.retrieval import NodeCache, retrieve, split_nodes
+from skills.docs.retrieval import ParsedOnceDocstore, retrieve, split_nodes
 from skills.docs.vectors import MatrixVectorStore
 
 _VECTORS_FILE = "default__vector_store.json"
@@ -29,14 +29,19 @@ class CollectionIndex:
         self._embed_model = MiniLMEmbedding()
         if (folder / _DOCSTORE_FILE).is_file():
             vectors = MatrixVectorStore.load(folder / _VECTORS_FILE)
-            self.storage = StorageContext.from_defaults(persist_dir=str(folder), vector_store=vectors)
+            self.storage = StorageContext.from_defaults(
+                persist_dir=str(folder),
+                vector_store=vectors,
+                docstore=ParsedOnceDocstore.from_persist_dir(str(folder)),
+            )
             self.index: VectorStoreIndex = load_index_from_storage(  # type: ignore[assignment]
                 self.storage, embed_model=self._embed_model
             )
         else:
-            self.storage = StorageContext.from_defaults(vector_store=MatrixVectorStore())
+            self.storage = StorageContext.from_defaults(
+                vector_store=MatrixVectorStore(), docstore=ParsedOnceDocstore()
+            )
             self.index = VectorStoreIndex([], storage_context=self.storage, embed_model=self._embed_model)
-        self.nodes = NodeCache(self.storage.docstore)
         self.loaded_stamp = stamp(folder)
 
     def add(self, documents: Sequence[Document]) -> list[str]:
@@ -52,7 +57,6 @@ class CollectionIndex:
         self.index.delete_nodes([i for i in node_ids if i in embedded], delete_from_docstore=True)
         for node_id in node_ids:
             self.storage.docstore.delete_document(node_id, raise_error=False)
-        self.nodes.forget(node_ids)
 
     def persist(self) -> None:
         """Write the index to its folder."""
@@ -61,7 +65,7 @@ class CollectionIndex:
 
     def retrieve(self, question: str) -> list[Passage]:
         """The best passages for ``question`` (see :func:`skills.docs.retrieval.retrieve`)."""
-        return retrieve(self.index, self.storage, self.nodes, self.config, question)
+        return retrieve(self.index, self.storage, self.config, question)
 
     @property
     def node_count(self) -> int:

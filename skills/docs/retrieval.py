@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from llama_index.core import Document, QueryBundle, StorageContext, VectorStoreIndex
@@ -17,7 +18,7 @@ from llama_index.core.postprocessor import MetadataReplacementPostProcessor
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import AutoMergingRetriever, VectorIndexRetriever
 from llama_index.core.schema import BaseNode, MetadataMode, NodeWithScore
-from llama_index.core.storage.docstore.types import BaseDocumentStore
+from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from conversation.llm.embeddings import shared_embedder
@@ -50,44 +51,62 @@ def split_nodes(documents: Sequence[Document], config: RetrievalConfig) -> NodeS
     return NodeSet(get_leaf_nodes(every), every)
 
 
-class NodeCache:
-    """The docstore's nodes, each parsed once: llama-index re-parses every hit's JSON on every query."""
+class ParsedOnceDocstore(SimpleDocumentStore):
+    """A docstore that parses each node once: llama-index re-parses a node's JSON on every read.
 
-    def __init__(self, docstore: BaseDocumentStore) -> None:
-        self._docstore = docstore
-        self._nodes: dict[str, BaseNode] = {}
+    Reads are every hit, and every parent or neighbour auto-merging looks at. Each read gets a
+    copy, since postprocessors edit the nodes they are given.
+    """
 
-    def get(self, node_ids: Sequence[str]) -> list[BaseNode]:
-        """Copies of the nodes (postprocessors edit the nodes they are given)."""
-        missing = [node_id for node_id in node_ids if node_id not in self._nodes]
-        if missing:
-            self._nodes.update((node.node_id, node) for node in self._docstore.get_nodes(missing))
-        return [self._nodes[node_id].model_copy() for node_id in node_ids]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parsed: dict[str, BaseNode] = {}
 
-    def forget(self, node_ids: Sequence[str]) -> None:
-        """Drop removed nodes."""
-        for node_id in node_ids:
-            self._nodes.pop(node_id, None)
+    def get_document(self, doc_id: str, raise_error: bool = True) -> BaseNode | None:
+        """The node ``doc_id`` (a copy), parsed on its first read."""
+        node = self._parsed.get(doc_id)
+        if node is None:
+            node = super().get_document(doc_id, raise_error)
+            if node is None:
+                return None
+            self._parsed[doc_id] = node
+        return node.model_copy()
+
+    def add_documents(
+        self,
+        docs: Sequence[BaseNode],
+        allow_update: bool = True,
+        batch_size: int | None = None,
+        store_text: bool = True,
+    ) -> None:
+        """Store ``docs``, forgetting any parsed earlier under the same ids."""
+        for doc in docs:
+            self._parsed.pop(doc.node_id, None)
+        super().add_documents(docs, allow_update, batch_size, store_text)
+
+    def delete_document(self, doc_id: str, raise_error: bool = True) -> None:
+        """Delete ``doc_id`` and its parsed copy."""
+        self._parsed.pop(doc_id, None)
+        super().delete_document(doc_id, raise_error)
 
 
 class MatrixRetriever(VectorIndexRetriever):
     """Top-k search of a :class:`MatrixVectorStore` without llama-index's per-query detours.
 
     The question is embedded by the shared MiniLM directly (not through the embedding wrapper's
-    callbacks) and hits come from a :class:`NodeCache`; that leaves one matrix product, as in a
-    bare numpy search.
+    callbacks); with a :class:`ParsedOnceDocstore` that leaves one matrix product, as in a bare
+    numpy search.
     """
 
-    def __init__(self, index: VectorStoreIndex, nodes: NodeCache, top_k: int) -> None:
+    def __init__(self, index: VectorStoreIndex, top_k: int) -> None:
         super().__init__(index, similarity_top_k=top_k)
-        self._nodes = nodes
 
     def search(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         """The top-k hits, best first (what ``retrieve`` returns, minus its instrumentation)."""
         embedding = query_bundle.embedding or shared_embedder().encode([query_bundle.query_str])[0].tolist()
         query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=self._similarity_top_k)
         found = self._vector_store.query(query)
-        nodes = self._nodes.get(found.ids or [])
+        nodes = self._docstore.get_nodes(found.ids or [])
         return [
             NodeWithScore(node=node, score=score)
             for node, score in zip(nodes, found.similarities or [], strict=True)
@@ -98,10 +117,10 @@ class MatrixRetriever(VectorIndexRetriever):
 
 
 def retrieve(
-    index: VectorStoreIndex, storage: StorageContext, nodes: NodeCache, config: RetrievalConfig, question: str
+    index: VectorStoreIndex, storage: StorageContext, config: RetrievalConfig, question: str
 ) -> list[Passage]:
     """The passages for ``question``, best first, after window replacement/merging and re-ranking."""
-    search = MatrixRetriever(index, nodes, config.top_k)
+    search = MatrixRetriever(index, config.top_k)
     query = QueryBundle(question)
     hits = (
         AutoMergingRetriever(search, storage, simple_ratio_thresh=config.merge_ratio).retrieve(query)
