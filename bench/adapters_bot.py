@@ -42,7 +42,7 @@ def serve(args: argparse.Namespace) -> None:
 
     data_dir = Path(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    llm = FakeLLM()
+    llm = FakeLLM(record=False)
     llm.delay_s = args.model_s
     engine = make_engine(sqlite_url(data_dir), llm)
     adapters: list[PlatformAdapter]

@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conversation import Engine, Message, Reply
+from conversation.llm import FakeLLM
 from storage import create_database_engine, upgrade_schema
 from tests.fakes.engines import make_engine, sqlite_url
 
@@ -51,7 +52,7 @@ class CountingSink:
 
 
 async def started_engine(folder: Path) -> tuple[Engine, CountingSink]:
-    engine = make_engine(sqlite_url(folder))
+    engine = make_engine(sqlite_url(folder), FakeLLM(record=False))
     sink = CountingSink()
     engine.register_sink("bench", sink)
     await engine.start()

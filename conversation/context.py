@@ -30,16 +30,19 @@ class ScopeContext:
     _token_counts: list[int] = field(default_factory=list)
     _lines: list[str] = field(default_factory=list)
     """Each turn's token count and prompt line, computed once per turn."""
+    _window_tokens: int = 0
+    """The tokens of the counted turns from ``history_start`` on (kept, not summed each turn)."""
 
     def history(self, count_tokens: Callable[[str], int], budget: int) -> History:
         """The turns that fit in ``budget`` tokens; when over, drop old turns to half the budget."""
         for turn in self.turns[len(self._lines) :]:
-            self._token_counts.append(count_tokens(turn.content))
+            tokens = count_tokens(turn.content)
+            self._token_counts.append(tokens)
             self._lines.append(render_turn(turn))
-        used = sum(self._token_counts[self.history_start :])
-        if used > budget:
-            while self.history_start < len(self.turns) and used > budget // 2:
-                used -= self._token_counts[self.history_start]
+            self._window_tokens += tokens
+        if self._window_tokens > budget:
+            while self.history_start < len(self.turns) and self._window_tokens > budget // 2:
+                self._window_tokens -= self._token_counts[self.history_start]
                 self.history_start += 1
         return History(self.turns[self.history_start :], self._lines[self.history_start :])
 
@@ -50,6 +53,7 @@ class ScopeContext:
             self.state = state
         overflow = len(self.turns) - MAX_TURNS_KEPT
         if overflow > 0:
+            self._window_tokens -= sum(self._token_counts[self.history_start : overflow])
             del self.turns[:overflow]
             del self._token_counts[:overflow], self._lines[:overflow]
             self.history_start = max(0, self.history_start - overflow)

@@ -25,9 +25,14 @@ def echo_last_user_message(messages: Sequence[ChatMessage]) -> str:
 class FakeLLM:
     """Answers with ``responder(messages)``; records every prompt; can be told to fail or stall."""
 
-    def __init__(self, responder: Responder = echo_last_user_message, name: str = "fake") -> None:
+    def __init__(
+        self, responder: Responder = echo_last_user_message, name: str = "fake", record: bool = True
+    ) -> None:
         self.name = name
         self.responder = responder
+        self.record = record
+        """Keep every call's prompt and options in ``prompts``/``options``: tests read them; a
+        benchmark turns it off (kept prompts cost it a tenth of its CPU, mostly in the collector)."""
         self.prompts: list[list[ChatMessage]] = []
         self.options: list[GenerationOptions] = []
         """The options of every call, in order (temperatures, schemas, conversation ids)."""
@@ -46,8 +51,9 @@ class FakeLLM:
         on_token: TokenSink | None = None,
     ) -> Completion:
         """Return the responder's text, streamed word by word when asked."""
-        self.prompts.append(list(messages))
-        self.options.append(options)
+        if self.record:
+            self.prompts.append(list(messages))
+            self.options.append(options)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.failure is not None:

@@ -61,7 +61,7 @@ class StdoutSink:
 
 async def serve(url: str, limits: EngineLimits, stall_after: int | None, model_delay_s: float) -> None:
     """Run the engine until SIGTERM, submitting every stdin line."""
-    llm = FakeLLM()
+    llm = FakeLLM(record=False)
     llm.delay_s = model_delay_s
     engine = make_engine(url, llm, limits)
     engine.register_sink(PLATFORM, StdoutSink(stall_after))
