@@ -20,6 +20,19 @@ _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 _MARKDOWN = re.compile(r"[\\*_~`|]")
 """Characters that would start or end inline Markdown (Discord) inside a redline's text."""
 _OPS = ("equal", "delete", "insert")
+_STYLE_ONLY = (
+    (re.compile("[\u2018\u2019]"), "'"),
+    (re.compile(r"\b([Cc])an't\b"), r"\1annot"),
+    (re.compile(r"\b([Ww])on't\b"), r"\1ill not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"\b(it|that|there|here|what|who|he|she)'s\b", re.IGNORECASE), r"\1 is"),
+    (re.compile(r",(?=\s+(?:and|or)\b)"), ""),
+)
+"""Rewrites that are style, not corrections: contractions spelt out, a comma before "and"/"or"."""
 USAGE = "Usage: /proofread <text> | /proofread for <audience or style>: <text>"
 
 
@@ -96,8 +109,12 @@ def render_redline_html(diff: RedlineDiff) -> str:
 
 
 def same_text(a: str, b: str) -> bool:
-    """Equal after whitespace normalisation."""
-    return a.split() == b.split()
+    """Equal after whitespace normalisation, and up to style (contractions, a serial comma).
+
+    A small model tends to spell out correct contractions and add Oxford commas; neither is
+    an error, so such a rewrite is no correction.
+    """
+    return _plain_style(a).split() == _plain_style(b).split()
 
 
 class ProofreadSkill:
@@ -140,6 +157,12 @@ class ProofreadSkill:
             shown = correction_text(corrected, render_redline_markdown(diff))
             reply = Reply(shown, skill=self.name, data={"corrected": corrected, "diff": diff})
         return SkillResponse([reply], prompt=render_prompt(messages), completion=completion)
+
+
+def _plain_style(text: str) -> str:
+    for pattern, replacement in _STYLE_ONLY:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _append(diff: RedlineDiff, op: Literal["equal", "delete", "insert"], text: str) -> None:

@@ -41,6 +41,30 @@ async def test_no_errors_found_exactly_when_the_model_returns_the_same_text(answ
     assert response.replies[0].data == {"corrected": RIGHT, "diff": [{"op": "equal", "text": RIGHT}]}
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("They're late, and we can't wait.", "They are late and we cannot wait."),
+        ("Bring a pen, a notebook and a laptop.", "Bring a pen, a notebook, and a laptop."),
+        ("It\u2019s what I\u2019ve said.", "It is what I have said."),
+    ],
+)
+async def test_spelt_out_contractions_and_serial_commas_are_style_not_errors(text: str, answer: str) -> None:
+    response = await proofread(text, FakeLLM(lambda messages: answer))
+
+    assert response.replies[0].text == NO_ERRORS
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("Its late.", "It's late."), ("It's tail wagged.", "Its tail wagged."), ("Your late.", "You're late.")],
+)
+async def test_a_missing_or_wrong_apostrophe_is_still_an_error(text: str, answer: str) -> None:
+    response = await proofread(text, FakeLLM(lambda messages: answer))
+
+    assert response.replies[0].data is not None and response.replies[0].data["corrected"] == answer
+
+
 async def test_a_correction_comes_with_a_redline() -> None:
     llm = FakeLLM(lambda messages: RIGHT)
     response = await proofread(WRONG, llm)
