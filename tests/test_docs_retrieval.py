@@ -47,6 +47,16 @@ def test_each_method_returns_the_planted_passage_first(library, method, question
     assert words in best.text
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_each_method_finds_what_llama_index_own_retrieve_finds(library, method):
+    index = library.index("default", method)
+    instrumented = index.retriever.merger or index.retriever.search  # llama-index's retrieve()
+
+    for question in sorted(PLANTED):
+        expected = [(hit.node.node_id, hit.score) for hit in instrumented.retrieve(question)]
+        assert [(p.node_id, p.score) for p in index.retrieve(question)] == expected
+
+
 def test_sentence_window_answers_with_the_sentences_around_the_hit(library):
     best = library.index("default", "sentence_window").retrieve("Which flag skips the installer prompts?")[0]
 
@@ -98,6 +108,17 @@ def test_auto_merging_replaces_enough_retrieved_children_with_their_parent(tmp_p
     assert len(children) >= 2
     assert not {c.node_id for c in children} & {p.node_id for p in found}
     assert "basalt" in merged[0].text
+
+
+@pytest.mark.parametrize("top_k", [6, 10])
+def test_auto_merging_merges_as_llama_index_own_retrieve_does(tmp_path, top_k):
+    index = hierarchy_index(tmp_path, top_k)  # 10: the merged parent outranks hits found before it
+    question = "How do volcanoes erupt lava through a crater?"
+    assert index.retriever.merger is not None
+
+    expected = [(hit.node.node_id, hit.score) for hit in index.retriever.merger.retrieve(question)]
+
+    assert [(p.node_id, p.score) for p in index.retrieve(question)] == expected
 
 
 def test_auto_merging_keeps_a_lone_child_as_it_is(tmp_path):

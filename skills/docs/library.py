@@ -12,7 +12,7 @@ from skills.docs.config import DocsConfig, RetrievalConfig, RetrievalMethod, che
 from skills.docs.embedding import MiniLMEmbedding
 from skills.docs.offline import prepare_offline
 from skills.docs.passage import Passage
-from skills.docs.retrieval import ParsedOnceDocstore, retrieve, split_nodes
+from skills.docs.retrieval import DocsRetriever, ParsedOnceDocstore, split_nodes
 from skills.docs.vectors import MatrixVectorStore
 
 _VECTORS_FILE = "default__vector_store.json"
@@ -42,6 +42,7 @@ class CollectionIndex:
                 vector_store=MatrixVectorStore(), docstore=ParsedOnceDocstore()
             )
             self.index = VectorStoreIndex([], storage_context=self.storage, embed_model=self._embed_model)
+        self.retriever = DocsRetriever(self.index, self.storage, config)
         self.loaded_stamp = stamp(folder)
 
     def add(self, documents: Sequence[Document]) -> list[str]:
@@ -64,8 +65,8 @@ class CollectionIndex:
         self.loaded_stamp = stamp(self.folder)
 
     def retrieve(self, question: str) -> list[Passage]:
-        """The best passages for ``question`` (see :func:`skills.docs.retrieval.retrieve`)."""
-        return retrieve(self.index, self.storage, self.config, question)
+        """The best passages for ``question`` (see :class:`skills.docs.retrieval.DocsRetriever`)."""
+        return self.retriever.retrieve(question)
 
     @property
     def node_count(self) -> int:

@@ -19,13 +19,16 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import AutoMergingRetriever, VectorIndexRetriever
 from llama_index.core.schema import BaseNode, MetadataMode, NodeWithScore
 from llama_index.core.storage.docstore import SimpleDocumentStore
-from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from conversation.llm.embeddings import shared_embedder
 from skills.docs.config import RetrievalConfig
 from skills.docs.passage import Passage
+from skills.docs.vectors import MatrixVectorStore
 
 CHUNK_OVERLAP = 20
+
+Hit = tuple[BaseNode, float]
+"""A node and its similarity to the question."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +57,9 @@ def split_nodes(documents: Sequence[Document], config: RetrievalConfig) -> NodeS
 class ParsedOnceDocstore(SimpleDocumentStore):
     """A docstore that parses each node once: llama-index re-parses a node's JSON on every read.
 
-    Reads are every hit, and every parent or neighbour auto-merging looks at. Each read gets a
-    copy, since postprocessors edit the nodes they are given.
+    Reads are every hit, and every parent or neighbour auto-merging looks at. Every read of a
+    node returns the same object, so readers must not edit it: :class:`DocsRetriever` copies
+    the hits before the postprocessors, which do.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -63,14 +67,14 @@ class ParsedOnceDocstore(SimpleDocumentStore):
         self._parsed: dict[str, BaseNode] = {}
 
     def get_document(self, doc_id: str, raise_error: bool = True) -> BaseNode | None:
-        """The node ``doc_id`` (a copy), parsed on its first read."""
+        """The node ``doc_id`` (shared, not to be edited), parsed on its first read."""
         node = self._parsed.get(doc_id)
         if node is None:
             node = super().get_document(doc_id, raise_error)
             if node is None:
                 return None
             self._parsed[doc_id] = node
-        return node.model_copy()
+        return node
 
     def add_documents(
         self,
@@ -93,48 +97,84 @@ class ParsedOnceDocstore(SimpleDocumentStore):
 class MatrixRetriever(VectorIndexRetriever):
     """Top-k search of a :class:`MatrixVectorStore` without llama-index's per-query detours.
 
-    The question is embedded by the shared MiniLM directly (not through the embedding wrapper's
-    callbacks); with a :class:`ParsedOnceDocstore` that leaves one matrix product, as in a bare
-    numpy search.
+    :meth:`nearest` embeds the question with the shared MiniLM directly (not through the
+    embedding wrapper's callbacks) and hands its vector to the store as it is; with a
+    :class:`ParsedOnceDocstore` that leaves one matrix product, as in a bare numpy search.
     """
 
     def __init__(self, index: VectorStoreIndex, top_k: int) -> None:
         super().__init__(index, similarity_top_k=top_k)
+        if not isinstance(self._vector_store, MatrixVectorStore):
+            raise TypeError(f"MatrixRetriever searches a MatrixVectorStore, not {self._vector_store!r}")
+        self._matrix = self._vector_store
 
-    def search(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        """The top-k hits, best first (what ``retrieve`` returns, minus its instrumentation)."""
-        embedding = query_bundle.embedding or shared_embedder().encode([query_bundle.query_str])[0].tolist()
-        query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=self._similarity_top_k)
-        found = self._vector_store.query(query)
-        nodes = self._docstore.get_nodes(found.ids or [])
-        return [
-            NodeWithScore(node=node, score=score)
-            for node, score in zip(nodes, found.similarities or [], strict=True)
-        ]
+    def nearest(self, question: str) -> list[Hit]:
+        """The top-k nodes for ``question`` and their cosine similarity, best first."""
+        vector = shared_embedder().encode([question])[0]
+        ids, similarities = self._matrix.nearest(vector, self._similarity_top_k)
+        return list(zip(self._docstore.get_nodes(ids), similarities, strict=True))
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return self.search(query_bundle)
+        return _scored(self.nearest(query_bundle.query_str))
 
 
-def retrieve(
-    index: VectorStoreIndex, storage: StorageContext, config: RetrievalConfig, question: str
-) -> list[Passage]:
-    """The passages for ``question``, best first, after window replacement/merging and re-ranking."""
-    search = MatrixRetriever(index, config.top_k)
-    query = QueryBundle(question)
-    hits = (
-        AutoMergingRetriever(search, storage, simple_ratio_thresh=config.merge_ratio).retrieve(query)
-        if config.method == "auto_merging"
-        else search.search(query)
-    )
+class HitMerger(AutoMergingRetriever):
+    """llama-index's auto-merging, applied to hits already found.
+
+    Its ``retrieve`` wraps the search and itself in instrumentation spans (each an
+    ``inspect.signature`` and a ``uuid4``); :meth:`merge` runs the same steps without them.
+    """
+
+    def merge(self, hits: list[Hit], query: QueryBundle) -> list[Hit]:
+        """``hits`` with gaps filled and children merged into parents until nothing changes.
+
+        Best first, each node once: ``retrieve``'s steps after the search, in its order.
+        """
+        merged, changed = self._try_merging(_scored(hits))
+        while changed:
+            merged, changed = self._try_merging(merged)
+        merged.sort(key=lambda hit: hit.get_score(), reverse=True)
+        return _unscored(self._handle_recursive_retrieval(query, merged))
+
+
+class DocsRetriever:
+    """One index's way from a question to passages, built once per opened index."""
+
+    def __init__(self, index: VectorStoreIndex, storage: StorageContext, config: RetrievalConfig) -> None:
+        self.search = MatrixRetriever(index, config.top_k)
+        self.merger = (
+            HitMerger(self.search, storage, simple_ratio_thresh=config.merge_ratio)
+            if config.method == "auto_merging"
+            else None
+        )
+        self.postprocessors = _postprocessors(config)
+
+    def retrieve(self, question: str) -> list[Passage]:
+        """The passages for ``question``, best first, after window replacement/merging and re-ranking."""
+        query = QueryBundle(question)
+        hits = self.search.nearest(question)
+        if self.merger is not None:
+            hits = self.merger.merge(hits, query)
+        if self.postprocessors:
+            hits = self._postprocess(hits, query)
+        return [_passage(node, score) for node, score in hits]
+
+    def _postprocess(self, hits: list[Hit], query: QueryBundle) -> list[Hit]:
+        """``hits`` through the postprocessors, which edit nodes: copies, never the docstore's."""
+        scored = [NodeWithScore(node=node.model_copy(), score=score) for node, score in hits]
+        for postprocessor in self.postprocessors:
+            scored = postprocessor.postprocess_nodes(scored, query_bundle=query)
+        return _unscored(scored)
+
+
+def _postprocessors(config: RetrievalConfig) -> list[BaseNodePostprocessor]:
+    """Window replacement (sentence_window) and re-ranking, as configured."""
     postprocessors: list[BaseNodePostprocessor] = []
     if config.method == "sentence_window":
         postprocessors.append(MetadataReplacementPostProcessor(target_metadata_key="window"))
     if config.rerank_top_n:
         postprocessors.append(MiniLMRerank(top_n=config.rerank_top_n))
-    for postprocessor in postprocessors:
-        hits = postprocessor.postprocess_nodes(hits, query_bundle=query)
-    return [_passage(hit) for hit in hits]
+    return postprocessors
 
 
 class MiniLMRerank(BaseNodePostprocessor):
@@ -158,14 +198,25 @@ class MiniLMRerank(BaseNodePostprocessor):
         return [NodeWithScore(node=nodes[i].node, score=float(scores[i])) for i in order]
 
 
-def _passage(hit: NodeWithScore) -> Passage:
-    metadata = hit.node.metadata
+def _scored(hits: list[Hit]) -> list[NodeWithScore]:
+    """``hits`` as llama-index's nodes with scores."""
+    return [NodeWithScore(node=node, score=score) for node, score in hits]
+
+
+def _unscored(hits: list[NodeWithScore]) -> list[Hit]:
+    """llama-index's nodes with scores as hits (a missing score counts as 0)."""
+    return [(hit.node, hit.get_score()) for hit in hits]
+
+
+def _passage(node: BaseNode, score: float) -> Passage:
+    """What ``node`` says and where it came from, ready to cite."""
+    metadata = node.metadata
     page = metadata.get("page")
     return Passage(
-        text=hit.node.get_content(metadata_mode=MetadataMode.NONE),
-        score=float(hit.score or 0.0),
+        text=node.get_content(metadata_mode=MetadataMode.NONE),
+        score=score,
         file=str(metadata.get("file", "")),
         page=int(page) if page is not None else None,
         section=metadata.get("section") or None,
-        node_id=hit.node.node_id,
+        node_id=node.node_id,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +28,28 @@ from llama_index.core.vector_stores.types import (
 Matrix = npt.NDArray[np.float32]
 
 
+@dataclass(slots=True)
+class Rows:
+    """Unit vectors, one row per node, with each row's node id and source document id."""
+
+    matrix: Matrix
+    ids: list[str] = field(default_factory=list)
+    ref_docs: list[str] = field(default_factory=list)
+
+
 class MatrixVectorStore(BasePydanticVectorStore):
-    """Node embeddings as rows of a float32 matrix, ids and source documents beside it."""
+    """Node embeddings as rows of a float32 matrix, ids and source documents beside it.
+
+    They are kept together in one private attribute: pydantic looks each private attribute up
+    through ``__getattr__`` (about 2 µs), which a query pays once.
+    """
 
     stores_text: bool = False
-    _matrix: Matrix = PrivateAttr()
-    _ids: list[str] = PrivateAttr(default_factory=list)
-    _ref_docs: list[str] = PrivateAttr(default_factory=list)
+    _rows: Rows = PrivateAttr()
 
     def __init__(self, dimensions: int = 384, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._matrix = np.zeros((0, dimensions), dtype=np.float32)
+        self._rows = Rows(np.zeros((0, dimensions), dtype=np.float32))
 
     @property
     def client(self) -> None:
@@ -47,7 +59,7 @@ class MatrixVectorStore(BasePydanticVectorStore):
     @property
     def matrix(self) -> Matrix:
         """The stored unit vectors, one row per node (read-only view)."""
-        view = self._matrix.view()
+        view = self._rows.matrix.view()
         view.flags.writeable = False
         return view
 
@@ -55,16 +67,17 @@ class MatrixVectorStore(BasePydanticVectorStore):
         """Append the nodes' embeddings (normalised to unit length)."""
         if not nodes:
             return []
-        rows = np.asarray([node.get_embedding() for node in nodes], dtype=np.float32)
-        rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-        self._matrix = np.vstack([self._matrix, rows])
-        self._ids += [node.node_id for node in nodes]
-        self._ref_docs += [node.ref_doc_id or "" for node in nodes]
+        vectors = np.asarray([node.get_embedding() for node in nodes], dtype=np.float32)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        rows = self._rows
+        rows.matrix = np.vstack([rows.matrix, vectors])
+        rows.ids += [node.node_id for node in nodes]
+        rows.ref_docs += [node.ref_doc_id or "" for node in nodes]
         return [node.node_id for node in nodes]
 
     def delete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
         """Drop every row that came from ``ref_doc_id``."""
-        self._keep([ref != ref_doc_id for ref in self._ref_docs])
+        self._keep([ref != ref_doc_id for ref in self._rows.ref_docs])
 
     def delete_nodes(
         self,
@@ -76,34 +89,48 @@ class MatrixVectorStore(BasePydanticVectorStore):
         if filters is not None:
             raise NotImplementedError("MatrixVectorStore keeps no metadata to filter on")
         doomed = set(node_ids or ())
-        self._keep([node_id not in doomed for node_id in self._ids])
+        self._keep([node_id not in doomed for node_id in self._rows.ids])
 
     def clear(self) -> None:
         """Drop every row."""
-        self._keep([False] * len(self._ids))
+        self._keep([False] * len(self._rows.ids))
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         """The top-k rows by cosine similarity to the query embedding."""
-        if query.query_embedding is None or not self._ids:
+        if query.query_embedding is None or not self._rows.ids:
             return VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
         vector = np.asarray(query.query_embedding, dtype=np.float32)
-        scores = self._matrix @ (vector / max(float(np.linalg.norm(vector)), 1e-12))
-        if query.node_ids is not None:
-            allowed = set(query.node_ids)
-            scores = np.where([i in allowed for i in self._ids], scores, -np.inf)
-        k = min(query.similarity_top_k, len(self._ids))
+        ids, similarities = self.nearest(vector, query.similarity_top_k, query.node_ids)
+        return VectorStoreQueryResult(similarities=similarities, ids=ids)
+
+    def nearest(
+        self, vector: Matrix, k: int, among: Sequence[str] | None = None
+    ) -> tuple[list[str], list[float]]:
+        """Ids and cosine similarities of the ``k`` rows nearest ``vector``, best first.
+
+        ``among`` limits the search to those ids. Takes the question's vector as it is, with no
+        round trip through a Python list as :meth:`query` has.
+        """
+        rows = self._rows
+        ids = rows.ids
+        if not ids:
+            return [], []
+        scores = rows.matrix @ (vector / max(float(np.linalg.norm(vector)), 1e-12))
+        if among is not None:
+            allowed = set(among)
+            scores = np.where([i in allowed for i in ids], scores, -np.inf)
+        k = min(k, len(ids))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         top = top[np.isfinite(scores[top])]
-        return VectorStoreQueryResult(
-            similarities=[float(scores[i]) for i in top], ids=[self._ids[i] for i in top]
-        )
+        return [ids[i] for i in top.tolist()], scores[top].tolist()
 
     def persist(self, persist_path: str, fs: fsspec.AbstractFileSystem | None = None) -> None:
         """Write the matrix and its ids to ``persist_path`` (an .npz archive)."""
         Path(persist_path).parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
-        np.savez(buffer, matrix=self._matrix, rows=np.array(json.dumps([self._ids, self._ref_docs])))
+        rows = self._rows
+        np.savez(buffer, matrix=rows.matrix, rows=np.array(json.dumps([rows.ids, rows.ref_docs])))
         Path(persist_path).write_bytes(buffer.getvalue())
 
     @classmethod
@@ -111,11 +138,12 @@ class MatrixVectorStore(BasePydanticVectorStore):
         """A store read back from :meth:`persist`'s file."""
         with np.load(persist_path) as archive:
             store = cls(dimensions=archive["matrix"].shape[1])
-            store._matrix = archive["matrix"].astype(np.float32)
-            store._ids, store._ref_docs = json.loads(str(archive["rows"]))
+            ids, ref_docs = json.loads(str(archive["rows"]))
+            store._rows = Rows(archive["matrix"].astype(np.float32), ids, ref_docs)
         return store
 
     def _keep(self, mask: list[bool]) -> None:
-        self._matrix = self._matrix[np.asarray(mask, dtype=bool)] if mask else self._matrix
-        self._ids = [i for i, keep in zip(self._ids, mask, strict=True) if keep]
-        self._ref_docs = [r for r, keep in zip(self._ref_docs, mask, strict=True) if keep]
+        rows = self._rows
+        rows.matrix = rows.matrix[np.asarray(mask, dtype=bool)] if mask else rows.matrix
+        rows.ids = [i for i, keep in zip(rows.ids, mask, strict=True) if keep]
+        rows.ref_docs = [r for r, keep in zip(rows.ref_docs, mask, strict=True) if keep]
