@@ -6,7 +6,8 @@ as PDFs with fpdf2 (a few dozen pages). Each method ingests into a fresh data di
 question in bench/rag_questions.txt is retrieved REPEATS times. The baseline in the same run
 embeds the question the same way and ranks the same stored embeddings by cosine with plain numpy
 (no llama-index); "extra" is the median of ours minus numpy over the same question, one right
-after the other (steadier than the difference of two p50s); "search" leaves the embedding out.
+after the other (steadier than the difference of two p50s); "A/A" pairs numpy with itself the
+same way, which shows how far "extra" moves by noise alone; "search" leaves the embedding out.
 With --corpus DIR the corpus is written there (for `chatwright ingest DIR` and `eval rag`).
 """
 
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -117,7 +119,7 @@ def main() -> int:
         print(
             f"{'method':16} {'pages':>5} {'nodes':>6} {'ingest p/s':>10} "
             f"{'p50 ms':>7} {'p95 ms':>7} {'numpy p50':>9} {'numpy p95':>9} {'extra p50':>9} "
-            f"{'search p50':>10} {'numpy':>7}"
+            f"{'A/A p50':>7} {'search p50':>10} {'numpy':>7}"
         )
         for method in METHODS:
             row = bench_method(root / method, corpus, method, questions)
@@ -125,7 +127,7 @@ def main() -> int:
                 f"{method:16} {row[0]:5d} {row[1]:6d} {row[2]:10.1f} "
                 + " ".join(
                     f"{value:{width}.2f}"
-                    for value, width in zip(row[3:], (7, 7, 9, 9, 9, 10, 7), strict=True)
+                    for value, width in zip(row[3:], (7, 7, 9, 9, 9, 7, 10, 7), strict=True)
                 )
             )
         embed_ms = [timed(lambda q=q: shared_embedder().encode([q])) for q in questions * REPEATS]
@@ -144,16 +146,10 @@ def bench_method(
     store = index.index.vector_store
     assert isinstance(store, MatrixVectorStore)
     matrix = np.array(store.matrix)
-    ours: list[float] = []
-    numpy_ms: list[float] = []
-    for turn, question in enumerate(questions * REPEATS):
-        # Who goes first alternates: a question embedded a second time in a row is ~0.2 ms faster.
-        ours_first = turn % 2 == 0
-        for mine in (ours_first, not ours_first):
-            if mine:
-                ours.append(timed(lambda q=question: index.retrieve(q)))
-            else:
-                numpy_ms.append(timed(lambda q=question: brute_force(matrix, q)))
+    ours, numpy_ms = paired(index.retrieve, lambda q: brute_force(matrix, q), questions)
+    numpy_again, numpy_once_more = paired(
+        lambda q: brute_force(matrix, q), lambda q: brute_force(matrix, q), questions
+    )
     query = shared_embedder().encode([questions[0]])[0]
     retriever_search = [timed(lambda: store.query(_query(query))) for _ in range(200)]
     numpy_search = [timed(lambda: search_only(matrix, query)) for _ in range(200)]
@@ -163,10 +159,32 @@ def bench_method(
         report.pages / report.seconds,
         *percentiles(ours),
         *percentiles(numpy_ms),
-        statistics.median(mine - theirs for mine, theirs in zip(ours, numpy_ms, strict=True)),
+        paired_extra(ours, numpy_ms),
+        paired_extra(numpy_again, numpy_once_more),
         statistics.median(retriever_search),
         statistics.median(numpy_search),
     )
+
+
+def paired(
+    first: Callable[[str], object], second: Callable[[str], object], questions: list[str]
+) -> tuple[list[float], list[float]]:
+    """Milliseconds of ``first`` and ``second`` on each question, one right after the other.
+
+    Who goes first alternates: a question embedded a second time in a row is ~0.2 ms faster.
+    """
+    times: tuple[list[float], list[float]] = ([], [])
+    for turn, question in enumerate(questions * REPEATS):
+        order = (0, 1) if turn % 2 == 0 else (1, 0)
+        for which in order:
+            call = first if which == 0 else second
+            times[which].append(timed(partial(call, question)))
+    return times
+
+
+def paired_extra(mine: list[float], theirs: list[float]) -> float:
+    """The median over the pairs of ``mine`` minus ``theirs``."""
+    return statistics.median(a - b for a, b in zip(mine, theirs, strict=True))
 
 
 def _query(vector: np.ndarray) -> VectorStoreQuery:
