@@ -146,10 +146,9 @@ def bench_method(
     store = index.index.vector_store
     assert isinstance(store, MatrixVectorStore)
     matrix = np.array(store.matrix)
-    ours, numpy_ms = paired(index.retrieve, lambda q: brute_force(matrix, q), questions)
-    numpy_again, numpy_once_more = paired(
-        lambda q: brute_force(matrix, q), lambda q: brute_force(matrix, q), questions
-    )
+    numpy = partial(brute_force, matrix)
+    ours, numpy_ms = paired(index.retrieve, numpy, questions)
+    numpy_again, numpy_once_more = paired(numpy, numpy, questions)
     query = shared_embedder().encode([questions[0]])[0]
     retriever_search = [timed(lambda: store.query(_query(query))) for _ in range(200)]
     numpy_search = [timed(lambda: search_only(matrix, query)) for _ in range(200)]
