@@ -20,6 +20,8 @@ BATCH_SIZE = 32
 
 Vectors = npt.NDArray[np.float32]
 """Row-wise unit vectors, shape (n, 384)."""
+Vector = npt.NDArray[np.float32]
+"""One text's unit vector, shape (384,)."""
 
 
 def minilm_path() -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from llama_index.core.retrievers import AutoMergingRetriever, VectorIndexRetriev
 from llama_index.core.schema import BaseNode, MetadataMode, NodeWithScore
 from llama_index.core.storage.docstore import SimpleDocumentStore
 
-from conversation.llm.embeddings import shared_embedder
+from conversation.llm.embeddings import Vector, shared_embedder
 from skills.docs.config import RetrievalConfig
 from skills.docs.passage import Passage
 from skills.docs.vectors import MatrixVectorStore
@@ -97,8 +98,8 @@ class ParsedOnceDocstore(SimpleDocumentStore):
 class MatrixRetriever(VectorIndexRetriever):
     """Top-k search of a :class:`MatrixVectorStore` without llama-index's per-query detours.
 
-    :meth:`nearest` embeds the question with the shared MiniLM directly (not through the
-    embedding wrapper's callbacks) and hands its vector to the store as it is; with a
+    :meth:`nearest` takes the question's vector from the shared MiniLM (not through the
+    embedding wrapper's callbacks) and hands it to the store as it is; with a
     :class:`ParsedOnceDocstore` that leaves one matrix product, as in a bare numpy search.
     """
 
@@ -108,14 +109,13 @@ class MatrixRetriever(VectorIndexRetriever):
             raise TypeError(f"MatrixRetriever searches a MatrixVectorStore, not {self._vector_store!r}")
         self._matrix = self._vector_store
 
-    def nearest(self, question: str) -> list[Hit]:
-        """The top-k nodes for ``question`` and their cosine similarity, best first."""
-        vector = shared_embedder().encode([question])[0]
+    def nearest(self, vector: Vector) -> list[Hit]:
+        """The top-k nodes for a question's embedding and their cosine similarity, best first."""
         ids, similarities = self._matrix.nearest(vector, self._similarity_top_k)
         return list(zip(self._docstore.get_nodes(ids), similarities, strict=True))
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return _scored(self.nearest(query_bundle.query_str))
+        return _scored(self.nearest(embed(query_bundle.query_str)))
 
 
 class HitMerger(AutoMergingRetriever):
@@ -149,21 +149,30 @@ class DocsRetriever:
         )
         self.postprocessors = _postprocessors(config)
 
-    def retrieve(self, question: str) -> list[Passage]:
-        """The passages for ``question``, best first, after window replacement/merging and re-ranking."""
-        query = QueryBundle(question)
-        hits = self.search.nearest(question)
-        if self.merger is not None:
-            hits = self.merger.merge(hits, query)
-        if self.postprocessors:
-            hits = self._postprocess(hits, query)
+    def retrieve(self, question: str, vector: Vector | None = None) -> list[Passage]:
+        """The passages for ``question``, best first, after window replacement/merging and re-ranking.
+
+        ``vector`` is the question's MiniLM embedding when the caller has it already.
+        """
+        hits = self.search.nearest(embed(question) if vector is None else vector)
+        if self.merger is not None or self.postprocessors:
+            query = QueryBundle(question)
+            if self.merger is not None:
+                hits = self.merger.merge(hits, query)
+            if self.postprocessors:
+                hits = self._postprocess(hits, query)
         return [_passage(node, score) for node, score in hits]
 
     def _postprocess(self, hits: list[Hit], query: QueryBundle) -> list[Hit]:
-        """``hits`` through the postprocessors, which edit nodes: copies, never the docstore's."""
+        """``hits`` through the postprocessors, which edit nodes: copies, never the docstore's.
+
+        Calls the function llama-index wraps each ``_postprocess_nodes`` in an instrumentation
+        span around (an ``inspect.signature`` and a ``uuid4``: more than the window replacement
+        itself), as :class:`HitMerger` does for merging.
+        """
         scored = [NodeWithScore(node=node.model_copy(), score=score) for node, score in hits]
         for postprocessor in self.postprocessors:
-            scored = postprocessor.postprocess_nodes(scored, query_bundle=query)
+            scored = inspect.unwrap(type(postprocessor)._postprocess_nodes)(postprocessor, scored, query)
         return _unscored(scored)
 
 
@@ -196,6 +205,12 @@ class MiniLMRerank(BaseNodePostprocessor):
         scores = vectors[1:] @ vectors[0]
         order = np.argsort(-scores)[: self.top_n]
         return [NodeWithScore(node=nodes[i].node, score=float(scores[i])) for i in order]
+
+
+def embed(question: str) -> Vector:
+    """The question's unit vector from the shared MiniLM."""
+    vector: Vector = shared_embedder().encode([question])[0]
+    return vector
 
 
 def _scored(hits: list[Hit]) -> list[NodeWithScore]:
