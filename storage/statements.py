@@ -1,4 +1,4 @@
-"""The ledger's write statements: SQLAlchemy Core compiled once per dialect, run by the driver.
+"""The ledger's statements: SQLAlchemy Core compiled once per dialect, run by the driver.
 
 Parameters go to the driver as plain tuples (JSON already encoded by the caller), which
 skips SQLAlchemy's per-row parameter processing; rows go in multi-row statements, which
@@ -20,7 +20,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from storage.tables import inbox, outbox, scope_leases, scope_state, transcripts, turns
+from storage.tables import PENDING, UNSENT, inbox, outbox, scope_leases, scope_state, transcripts, turns
 
 
 class DriverStatement:
@@ -147,7 +147,8 @@ def _values(table: sa.Table, columns: Sequence[str], rows: RowBinds) -> list[dic
     ]
 
 
-def _ids(column: sa.Column[int], rows: RowBinds) -> sa.ColumnElement[bool]:
+def _one_of(column: sa.Column[Any], rows: RowBinds) -> sa.ColumnElement[bool]:
+    """``column`` equal to one of the rows' (single) parameters."""
     return column.in_([sa.bindparam(row[0]) for row in rows])
 
 
@@ -205,7 +206,7 @@ def insert_on_conflict(table: sa.Table, dialect: sa.Dialect) -> Any:
 
 
 class LedgerStatements:
-    """The ledger's write statements, compiled for one dialect.
+    """The ledger's writes and the reads of a scope take-over, compiled for one dialect.
 
     A transcripts row is (inbox_id, scope_key, platform, user_id, *record, created_at),
     where ``transcript_fields`` names the record's fields in order.
@@ -237,7 +238,7 @@ class LedgerStatements:
         self.settle_events = ChunkedStatement(  # no RETURNING: see ``settled_at``
             lambda rows: (
                 sa.update(inbox)
-                .where(_ids(inbox.c.id, rows), *_STILL_OURS)
+                .where(_one_of(inbox.c.id, rows), *_STILL_OURS)
                 .values(
                     status=sa.bindparam("status"), done_at=sa.bindparam("done_at"), attempts=_ONE_MORE_ATTEMPT
                 )
@@ -248,7 +249,7 @@ class LedgerStatements:
         )
         self.settled_at = ChunkedStatement(
             lambda rows: sa.select(inbox.c.id).where(
-                _ids(inbox.c.id, rows),
+                _one_of(inbox.c.id, rows),
                 inbox.c.status == sa.bindparam("status"),
                 inbox.c.done_at == sa.bindparam("done_at"),
             ),
@@ -266,7 +267,7 @@ class LedgerStatements:
                 .where(
                     outbox.c.attempt == sa.bindparam("attempt"),
                     outbox.c.seq == sa.bindparam("seq"),
-                    _ids(outbox.c.inbox_id, rows),
+                    _one_of(outbox.c.inbox_id, rows),
                 )
                 .values(sent_at=sa.bindparam("sent_at"))
             ),
@@ -304,6 +305,53 @@ class LedgerStatements:
             dialect,
             ("retry_at", "row_id", "holder"),
         )
+        self._take_over_reads(dialect)
+
+    def _take_over_reads(self, dialect: sa.Dialect) -> None:
+        """What ``Ledger.take_over`` reads per scope: due backlog, unsent replies, turns, state."""
+        self.backlog_of = ChunkedStatement(
+            lambda rows: (
+                sa.select(inbox.c.id, inbox.c.scope_key)
+                .where(_one_of(inbox.c.scope_key, rows), PENDING, inbox.c.retry_at <= sa.bindparam("now"))
+                .order_by(inbox.c.id)
+            ),
+            dialect,
+            ("scope_key",),
+            ("now",),
+        )
+        self.unsent_of = ChunkedStatement(
+            lambda rows: (
+                sa.select(outbox.c.scope_key, outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq)
+                .add_columns(outbox.c.reply, inbox.c.message)
+                .join(inbox, inbox.c.id == outbox.c.inbox_id)
+                .where(_one_of(outbox.c.scope_key, rows), UNSENT)
+                .order_by(outbox.c.inbox_id, outbox.c.attempt, outbox.c.seq)
+            ),
+            dialect,
+            ("scope_key",),
+        )
+        self.talked_in = ChunkedStatement(
+            lambda rows: sa.select(turns.c.scope_key).distinct().where(_one_of(turns.c.scope_key, rows)),
+            dialect,
+            ("scope_key",),
+        )
+        self.states_of = ChunkedStatement(
+            lambda rows: sa.select(
+                scope_state.c.scope_key, scope_state.c.active_skill, scope_state.c.state
+            ).where(_one_of(scope_state.c.scope_key, rows)),
+            dialect,
+            ("scope_key",),
+        )
+        self.recent_turns = DriverStatement(
+            sa.select(turns.c.role, turns.c.text)
+            .where(turns.c.scope_key == sa.bindparam("scope_key"))
+            .order_by(turns.c.id.desc())
+            .limit(sa.bindparam("max_turns"))
+            .offset(sa.bindparam("skip")),  # SQLite's compiler adds an OFFSET anyway: name it
+            dialect,
+            ("scope_key", "max_turns", "skip"),
+        )
+        """The last turns of one scope, newest first (``skip`` 0)."""
 
     def compile_all(self) -> None:
         """Compile every statement for every batch size, rather than in the first bursts."""

@@ -214,6 +214,32 @@ async def test_context_holds_earlier_turns_of_the_same_scope(engine: Engine, fak
     assert contents[1:] == ["my name is Ann", "echo: my name is Ann", "what is my name?"]
 
 
+async def test_a_restarted_engine_takes_over_a_scope_with_its_history(database_url: str) -> None:
+    first = make_engine(database_url)
+    await first.start()
+    await first.submit(message("my name is Ann", event_id="a"))
+    await first.submit(message("I live in Oslo", event_id="b", user="someone else"))
+    await first.join()
+    await first.aclose()
+
+    llm = FakeLLM()
+    second = make_engine(database_url, llm)
+    await second.start()
+    await second.submit(message("what is my name?", event_id="c"))
+    await second.join()
+    stored = await second.history(message("").scope)
+    await second.aclose()
+
+    prompt = [m.content for m in llm.prompts[-1][1:]]
+    assert prompt == ["my name is Ann", "echo: my name is Ann", "what is my name?"]
+    assert [(m.role, m.content) for m in stored] == [
+        ("user", "my name is Ann"),
+        ("assistant", "echo: my name is Ann"),
+        ("user", "what is my name?"),
+        ("assistant", "echo: what is my name?"),
+    ]
+
+
 async def test_context_is_trimmed_to_the_token_budget(database_url: str) -> None:
     llm = FakeLLM()
     engine = make_engine(database_url, llm, EngineLimits(history_tokens=100))
