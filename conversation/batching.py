@@ -88,7 +88,8 @@ class LedgerWriter:
     ``max_batch`` items) with one ``Ledger.write`` and resolves the waiting futures with
     one callback on their loop. Sent-marks are not awaited: they ride along with the next
     hand-over, or go on their own after ``SENT_LINGER_S``. If a cycle fails, each item is
-    retried alone so one bad item cannot fail its neighbours.
+    retried alone so one bad item cannot fail its neighbours. A lone message's writes on
+    SQLite skip the thread (``_write_now``).
     """
 
     def __init__(
@@ -112,19 +113,22 @@ class LedgerWriter:
         self._thread_idle = True
         """Set by the thread when it waits for work, cleared by each hand-over."""
 
-    def accept(self, event: NewEvent) -> asyncio.Future[int | None]:
-        """Queue ``event`` for the inbox; the future gives its inbox id, or None if seen before."""
+    def accept(self, event: NewEvent, alone: bool = False) -> asyncio.Future[int | None]:
+        """Queue ``event`` for the inbox; the future gives its inbox id, or None if seen before.
+
+        ``alone``: no other message is in flight, so it may be written at once (see ``_write_now``).
+        """
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._stage((_ACCEPT, event, future))
+        self._stage((_ACCEPT, event, future), alone=alone)
         return future
 
-    def complete(self, completion: Completion) -> asyncio.Future[bool]:
+    def complete(self, completion: Completion, alone: bool = False) -> asyncio.Future[bool]:
         """Queue ``completion``; the future says, once committed, whether it was stored.
 
-        See ``Written.stored`` for why it may not be.
+        See ``Written.stored`` for why it may not be, and ``accept`` for ``alone``.
         """
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._stage((_COMPLETE, completion, future))
+        self._stage((_COMPLETE, completion, future), alone=alone)
         return future
 
     def acquire(self, scope_key: str) -> asyncio.Future[Taken]:
@@ -161,7 +165,9 @@ class LedgerWriter:
             self._queue.put([(_STOP, None, None)])
             await asyncio.to_thread(thread.join)
 
-    def _stage(self, item: _Item, urgent: bool = True) -> None:
+    def _stage(self, item: _Item, urgent: bool = True, alone: bool = False) -> None:
+        if alone and self._write_now(item):
+            return
         self._staged.append(item)
         if (urgent and self._thread_idle) or len(self._staged) >= self._hand_over_at:
             self._hand_over()
@@ -170,6 +176,27 @@ class LedgerWriter:
                 self._soon = asyncio.get_running_loop().call_soon(self._hand_over)
         elif self._later is None:
             self._later = asyncio.get_running_loop().call_later(SENT_LINGER_S, self._hand_over)
+
+    def _write_now(self, item: _Item) -> bool:
+        """Commit ``item`` and the staged sent-marks here on the event loop; False if it cannot.
+
+        A lone message on SQLite then skips two hand-overs to the thread and back: 0.3 ms of
+        its 0.7. Only while the thread is idle and nothing but sent-marks is staged, so commits
+        keep their order; never waiting for another writer's lock (the thread waits instead).
+        """
+        if not (self._ledger.in_process and self._thread_idle) or any(k != _SENT for k, _, _ in self._staged):
+            return False
+        cycle = _Cycle()
+        for staged in (*self._staged, item):
+            cycle.add(*staged)
+        try:
+            written = self._ledger.write(cycle.events, cycle.completions, cycle.sent, wait=False)
+        except Exception as error:  # noqa: BLE001 - the thread writes it as usual, and handles errors
+            log.debug("writing at once did not work (%s); handing over to the writer thread", error)
+            return False
+        self._staged = []
+        _settle(cycle.outcomes(written))
+        return True
 
     def _hand_over(self) -> None:
         for handle in (self._soon, self._later):

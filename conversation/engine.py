@@ -126,7 +126,7 @@ class Engine:
         """Check, then durably accept ``message``; processing continues in the background."""
         self.check(message)
         event = NewEvent(message.event_id, message.platform, message.scope.key, message.to_record())
-        inbox_id = await self._writer.accept(event)
+        inbox_id = await self._writer.accept(event, alone=not self._scope_queues)
         if inbox_id is None:
             return Submission(False, None)
         self._dispatch(PendingMessage(inbox_id, message, 0))
@@ -318,7 +318,8 @@ class Engine:
         except Exception:
             log.exception("answering inbox row %d failed", pending.inbox_id)
             outcome = Outcome([Reply(SORRY, notice=True)], failed=True)
-        if not await self._writer.complete(outcome.completion_of(pending)):
+        alone = len(self._scope_queues) == 1 and len(self._scope_queues[message.scope.key]) == 1
+        if not await self._writer.complete(outcome.completion_of(pending), alone):
             log.info("inbox row %d was answered elsewhere; dropping this answer", pending.inbox_id)
             self._contexts.forget(message.scope.key)
             return

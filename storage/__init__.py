@@ -3,9 +3,9 @@
 from storage.database import create_database_engine, upgrade_schema
 from storage.feedback import record_feedback
 from storage.leases import Backlog, Grant, ScopeLeases
-from storage.ledger import (
+from storage.ledger import Ledger
+from storage.records import (
     Completion,
-    Ledger,
     NewEvent,
     OutboxKey,
     PendingRow,

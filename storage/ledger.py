@@ -13,137 +13,36 @@ connections are tuned in ``database.py``; ``statements.py`` compiles for the dia
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.pool import PoolProxiedConnection
 
 from storage.checkpoint import WalCheckpointer
-from storage.database import read_only
+from storage.database import SQLITE_BUSY_TIMEOUT_MS, read_only
 from storage.leases import new_holder
+from storage.records import (
+    Completion,
+    NewEvent,
+    OutboxKey,
+    PendingRow,
+    ScopeSnapshot,
+    ScopeStateRecord,
+    SentReply,
+    Takeover,
+    TranscriptRecord,
+    UnsentReply,
+    Written,
+)
 from storage.statements import LedgerStatements, write_cursor
 from storage.tables import inbox
-
-Record = dict[str, Any]
-"""A JSON-serialisable message or reply, as its owner (the engine) encodes it."""
-
-
-class TranscriptRecord(NamedTuple):
-    """What one answer cost and produced; becomes a transcripts row."""
-
-    skill: str
-    intent: str
-    model: str
-    prompt: str
-    output: str
-    latency_ms: float
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    outcome: str = "ok"
-
-
-@dataclass(frozen=True, slots=True)
-class ScopeStateRecord:
-    """The open dialogue of a scope: which skill holds it and that skill's data."""
-
-    active_skill: str | None
-    state: dict[str, Any] = field(default_factory=dict)
-
-
-class NewEvent(NamedTuple):
-    """An incoming event to record in the inbox."""
-
-    event_id: str
-    platform: str
-    scope_key: str
-    message: Record
-
-
-class OutboxKey(NamedTuple):
-    """Names one reply: the inbox row it answers, which attempt at it, and its position."""
-
-    inbox_id: int
-    attempt: int
-    seq: int
-
-
-class SentReply(NamedTuple):
-    """A reply the platform accepted, with the platform's id of the posted message (if any)."""
-
-    key: OutboxKey
-    platform_ref: str | None = None
-
-
-class Completion(NamedTuple):
-    """Everything that processing one inbox row writes, committed atomically.
-
-    Reply ``n`` becomes outbox row ``OutboxKey(inbox_id, attempt, n)``. ``turns`` are
-    (role, text) pairs appended to the scope's history. ``retry_at`` None means the row is
-    finished; a time keeps it pending until then. ``failed`` gives up on it for good.
-    """
-
-    inbox_id: int
-    attempt: int
-    platform: str
-    scope_key: str
-    user_id: str
-    replies: Sequence[Record]
-    turns: Sequence[tuple[str, str]] = ()
-    transcript: TranscriptRecord | None = None
-    new_state: ScopeStateRecord | None = None
-    retry_at: float | None = None
-    failed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PendingRow:
-    """An inbox row that still needs processing."""
-
-    inbox_id: int
-    message: Record
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class UnsentReply:
-    """A reply to deliver, with the message it answers."""
-
-    key: OutboxKey
-    message: Record
-    reply: Record
-
-
-@dataclass(frozen=True, slots=True)
-class ScopeSnapshot:
-    """A scope's recent turns and dialogue state, as loaded from the database."""
-
-    turns: list[tuple[str, str]]
-    state: ScopeStateRecord
-
-
-@dataclass(frozen=True, slots=True)
-class Takeover:
-    """A scope as a process finds it when it takes the scope's lease (see ``Ledger.take_over``)."""
-
-    backlog: list[int]
-    unsent: list[UnsentReply]
-    snapshot: ScopeSnapshot
-
-
-class Written(NamedTuple):
-    """What ``Ledger.write`` stored: the new events' inbox ids, and the completions it kept."""
-
-    accepted: dict[str, int]
-    stored: set[int]
-    """Inbox ids whose completion was stored; the others were settled already, or their scope's
-    lease is no longer ``holder``'s (see ``statements._STILL_OURS``)."""
 
 
 class Ledger:
@@ -173,22 +72,30 @@ class Ledger:
         ) or (lambda value: value)
         """JSON columns as read by the driver, made Python values (SQLite hands back text)."""
 
+    @property
+    def in_process(self) -> bool:
+        """Whether the database runs in this process (SQLite): a small write is a local call."""
+        return self._sqlite
+
     def write(
         self,
         events: Sequence[NewEvent] = (),
         completions: Sequence[Completion] = (),
         sent: Sequence[SentReply] = (),
+        *,
+        wait: bool = True,
     ) -> Written:
         """In one transaction: accept events, store completions, mark replies as delivered.
 
         Returns ``event_id -> inbox id`` for the events not seen before (a repeated event id,
         whether already stored or earlier in ``events``, gets no entry) and the inbox ids of
-        the completions stored.
+        the completions stored. With ``wait`` False, SQLite raises :class:`WriteLockBusy` at
+        once, writing nothing, when another connection holds the write lock.
         """
         now = time.time()
         with self._driver() as (connection, cursor):
             if self._sqlite:
-                cursor.execute("BEGIN IMMEDIATE")
+                _begin_immediate(cursor, wait)
             accepted = self._accept(cursor, events, now) if events else {}
             stored = self._store(cursor, completions, now) if completions else set()
             if sent:
@@ -229,6 +136,8 @@ class Ledger:
                 cursor = write_cursor(connection)
                 yield connection, cursor
                 cursor.close()
+            except WriteLockBusy:
+                raise  # nothing was begun: the connection is fine
             except BaseException:
                 self._connection = None
                 connection.invalidate()  # closes the driver connection, rolling back
@@ -367,6 +276,26 @@ class Ledger:
             key: ScopeStateRecord(skill, self._decode_json(state))
             for key, skill, state in self._sql.states_of.run(cursor, keys)
         }
+
+
+class WriteLockBusy(Exception):
+    """Another connection holds SQLite's write lock, and the caller chose not to wait for it."""
+
+
+def _begin_immediate(cursor: DBAPICursor, wait: bool) -> None:
+    """Take SQLite's write lock; without ``wait``, raise WriteLockBusy instead of waiting."""
+    if wait:
+        cursor.execute("BEGIN IMMEDIATE")
+        return
+    cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+        raise WriteLockBusy(str(error)) from error
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def _no_state() -> ScopeStateRecord:

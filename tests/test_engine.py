@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +16,12 @@ from conversation.llm import FakeLLM
 from storage import Completion, NewEvent, SentReply, Written
 from storage.tables import inbox, outbox, transcripts, turns
 from tests.fakes.collecting import CollectingSink
-from tests.fakes.engines import database_url_on_each, make_engine, message  # noqa: F401 - on both databases
+from tests.fakes.engines import (  # noqa: F401 - database_url_on_each: on both databases
+    database_url_on_each,
+    make_engine,
+    message,
+    sqlite_url,
+)
 
 
 async def test_a_message_gets_one_reply_and_every_record(engine: Engine, sink: CollectingSink) -> None:
@@ -238,6 +246,32 @@ async def test_a_restarted_engine_takes_over_a_scope_with_its_history(database_u
         ("user", "what is my name?"),
         ("assistant", "echo: what is my name?"),
     ]
+
+
+async def test_a_lone_message_written_at_once_never_blocks_the_loop_on_a_locked_database(
+    tmp_path: Path, sink: CollectingSink
+) -> None:
+    engine = make_engine(sqlite_url(tmp_path))
+    engine.register_sink("test", sink)
+    await engine.start()
+    await engine.submit(message("first", event_id="e1"))  # alone: written on the loop
+    await sink.wait_for(1)
+    other_writer = sqlite3.connect(tmp_path / "chatwright.db", isolation_level=None)
+    other_writer.execute("BEGIN IMMEDIATE")  # e.g. another process, holding the write lock
+
+    submitted = asyncio.create_task(engine.submit(message("second", event_id="e2")))
+    started = time.monotonic()
+    await asyncio.sleep(0.2)
+    loop_stalled_s = time.monotonic() - started - 0.2
+    waiting = not submitted.done()
+    other_writer.execute("COMMIT")
+    other_writer.close()
+    await submitted
+    await engine.join()
+    await engine.aclose()
+
+    assert waiting and loop_stalled_s < 0.1  # the writer thread waited for the lock, not the loop
+    assert sink.texts_for("e1") == ["echo: first"] and sink.texts_for("e2") == ["echo: second"]
 
 
 async def test_context_is_trimmed_to_the_token_budget(database_url: str) -> None:
