@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from storage import Completion, Grant, Ledger, NewEvent, ScopeLeases, SentReply, Takeover, Written
+from storage import Completion, Grant, Ledger, NewEvent, ScopeLeases, SentReply, Taken, Written
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,6 @@ _Item = tuple[int, Any, "asyncio.Future[Any] | None"]
 """What callers queue: (kind, payload, the future to resolve or None)."""
 _Outcome = tuple["asyncio.Future[Any]", Any]
 """A future with its result, or with the exception to raise."""
-Taken = tuple[Grant, Takeover | None]
-"""The answer to a lease request: the grant and, when it is ours, the scope as we find it."""
 
 
 @dataclass(slots=True)
@@ -131,14 +129,14 @@ class LedgerWriter:
         self._stage((_COMPLETE, completion, future), alone=alone)
         return future
 
-    def acquire(self, scope_key: str) -> asyncio.Future[Taken]:
+    def acquire(self, scope_key: str, alone: bool = False) -> asyncio.Future[Taken]:
         """Ask for the lease on ``scope_key`` (after everything queued before is committed).
 
         When granted, the scope's backlog, unsent replies and last ``context_turns`` turns come
-        with it, read in the same thread (``Ledger.take_over``): no extra hop per new scope.
+        with it, in the same transaction (``Ledger.take_over``). ``alone`` as for ``accept``.
         """
         future: asyncio.Future[Taken] = asyncio.get_running_loop().create_future()
-        self._stage((_ACQUIRE, scope_key, future))
+        self._stage((_ACQUIRE, scope_key, future), alone=alone)
         return future
 
     def release(self, scope_key: str) -> None:
@@ -178,7 +176,7 @@ class LedgerWriter:
             self._later = asyncio.get_running_loop().call_later(SENT_LINGER_S, self._hand_over)
 
     def _write_now(self, item: _Item) -> bool:
-        """Commit ``item`` and the staged sent-marks here on the event loop; False if it cannot.
+        """Do ``item`` here on the event loop (writes with the staged sent-marks); False if it cannot.
 
         A lone message on SQLite then skips two hand-overs to the thread and back: 0.3 ms of
         its 0.7. Only while the thread is idle and nothing but sent-marks is staged, so commits
@@ -186,16 +184,25 @@ class LedgerWriter:
         """
         if not (self._ledger.in_process and self._thread_idle) or any(k != _SENT for k, _, _ in self._staged):
             return False
-        cycle = _Cycle()
-        for staged in (*self._staged, item):
-            cycle.add(*staged)
+        kind, payload, future = item
+        outcomes: list[_Outcome]
         try:
-            written = self._ledger.write(cycle.events, cycle.completions, cycle.sent, wait=False)
-        except Exception as error:  # noqa: BLE001 - the thread writes it as usual, and handles errors
-            log.debug("writing at once did not work (%s); handing over to the writer thread", error)
+            if kind == _ACQUIRE:
+                lease_s, turns = self._leases.lease_s, self._context_turns
+                taken = self._ledger.take_over([payload], lease_s, turns, wait=False)[payload]
+                outcomes = [(future, taken)] if future is not None else []
+            else:
+                cycle = _Cycle()
+                for staged in (*self._staged, item):
+                    cycle.add(*staged)
+                outcomes = cycle.outcomes(
+                    self._ledger.write(cycle.events, cycle.completions, cycle.sent, wait=False)
+                )
+                self._staged = []
+        except Exception as error:  # noqa: BLE001 - the thread does it as usual, and handles errors
+            log.debug("doing it at once did not work (%s); handing over to the writer thread", error)
             return False
-        self._staged = []
-        _settle(cycle.outcomes(written))
+        _settle(outcomes)
         return True
 
     def _hand_over(self) -> None:
@@ -275,14 +282,8 @@ class LedgerWriter:
         return outcomes
 
     def _grant(self, run: list[tuple[int, str, asyncio.Future[Taken] | None]]) -> list[_Outcome]:
-        grants = self._leases.acquire(key for _, key, _ in run)
-        held = [key for key, grant in grants.items() if grant.held]
-        try:
-            takeovers = self._ledger.take_over(held, self._context_turns) if held else {}
-        except Exception:
-            self._leases.release(held)  # held but not taken over: let a later sweep start afresh
-            raise
-        return [(future, (grants[key], takeovers.get(key))) for _, key, future in run if future is not None]
+        taken = self._ledger.take_over([key for _, key, _ in run], self._leases.lease_s, self._context_turns)
+        return [(future, taken[key]) for _, key, future in run if future is not None]
 
 
 NOTHING_WRITTEN = Written({}, set())

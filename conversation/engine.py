@@ -292,7 +292,7 @@ class Engine:
 
         Another process may have added turns since we last held it, or died leaving replies unsent.
         """
-        grant, takeover = await self._writer.acquire(scope_key)
+        grant, takeover = await self._writer.acquire(scope_key, alone=len(self._scope_queues) == 1)
         if not grant.held or takeover is None:
             self._elsewhere[scope_key] = grant.until
             return False

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from storage.database import read_only
-from storage.statements import insert_on_conflict
 from storage.tables import PENDING, PENDING_STATUS, UNSENT, inbox, outbox, scope_leases
 
 BACKLOG_LIMIT = 5000
@@ -67,33 +66,6 @@ class ScopeLeases:
         self.engine = engine
         self.lease_s = lease_s
         self.holder = holder or new_holder()
-        claim = insert_on_conflict(scope_leases, engine.dialect).values(
-            scope_key=sa.bindparam("scope_key"), holder=self.holder, expires_at=sa.bindparam("until")
-        )
-        self._claim = claim.on_conflict_do_update(
-            index_elements=["scope_key"],
-            set_={"holder": claim.excluded.holder, "expires_at": claim.excluded.expires_at},
-            where=(scope_leases.c.expires_at < sa.bindparam("now")) | (scope_leases.c.holder == self.holder),
-        ).returning(scope_leases.c.scope_key)
-
-    def acquire(self, scope_keys: Iterable[str]) -> dict[str, Grant]:
-        """Take each scope that no live process holds (or that we hold); say who has the others."""
-        now = time.time()
-        until = now + self.lease_s
-        grants: dict[str, Grant] = {}
-        with self.engine.begin() as connection:
-            for key in sorted(set(scope_keys)):
-                taken = connection.execute(
-                    self._claim, {"scope_key": key, "until": until, "now": now}
-                ).first()
-                if taken is not None:
-                    grants[key] = Grant(True, until)
-                    continue
-                other = connection.execute(
-                    sa.select(scope_leases.c.expires_at).where(scope_leases.c.scope_key == key)
-                ).scalar()
-                grants[key] = Grant(False, other if other is not None else now)
-        return grants
 
     def release(self, scope_keys: Sequence[str]) -> None:
         """Give up our leases on ``scope_keys``; another process may take them at once."""

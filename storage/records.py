@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from storage.leases import Grant
+
 Record = dict[str, Any]
 """A JSON-serialisable message or reply, as its owner (the engine) encodes it."""
 
@@ -110,6 +112,10 @@ class Takeover:
     backlog: list[int]
     unsent: list[UnsentReply]
     snapshot: ScopeSnapshot
+
+
+Taken = tuple[Grant, Takeover | None]
+"""The answer to a lease request: the grant and, when it is ours, the scope as we find it."""
 
 
 class Written(NamedTuple):

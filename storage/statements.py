@@ -308,7 +308,28 @@ class LedgerStatements:
         self._take_over_reads(dialect)
 
     def _take_over_reads(self, dialect: sa.Dialect) -> None:
-        """What ``Ledger.take_over`` reads per scope: due backlog, unsent replies, turns, state."""
+        """What ``Ledger.take_over`` runs per scope: its lease; due backlog, unsent replies, turns, state."""
+        claim = insert_on_conflict(scope_leases, dialect).values(
+            scope_key=sa.bindparam("scope_key"),
+            holder=sa.bindparam("holder"),
+            expires_at=sa.bindparam("until"),
+        )
+        self.claim_lease = DriverStatement(
+            claim.on_conflict_do_update(
+                index_elements=["scope_key"],
+                set_={"holder": claim.excluded.holder, "expires_at": claim.excluded.expires_at},
+                where=(scope_leases.c.expires_at < sa.bindparam("now"))
+                | (scope_leases.c.holder == sa.bindparam("holder")),
+            ).returning(scope_leases.c.scope_key),
+            dialect,
+            ("scope_key", "holder", "until", "now"),
+        )
+        """Takes a scope's lease if it is free, expired or already ours; returns the key if so."""
+        self.lease_expiry = DriverStatement(
+            sa.select(scope_leases.c.expires_at).where(scope_leases.c.scope_key == sa.bindparam("scope_key")),
+            dialect,
+            ("scope_key",),
+        )
         self.backlog_of = ChunkedStatement(
             lambda rows: (
                 sa.select(inbox.c.id, inbox.c.scope_key)
