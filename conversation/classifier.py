@@ -23,6 +23,10 @@ from skills.base import Skill
 from skills.prompts import load_examples, load_prompts
 
 NONE = "none"
+CLASSIFYING = "%intent-classifier"
+"""The conversation id of the model's classifications: they all start with the same system
+prompt, so the embedded model keeps its state and reads only the new message (1.9 s -> 0.65 s
+per call on the 1.5B when other conversations ran between). No scope key has a bare '%'."""
 TOP_K = 2
 """A skill's score is the mean similarity of its TOP_K closest examples (one stray example does
 not decide alone)."""
@@ -117,7 +121,9 @@ class NearestExamplesClassifier:
             "properties": {"skill": {"enum": [*names, NONE]}},
             "required": ["skill"],
         }
-        options = GenerationOptions(temperature=0.0, max_tokens=24, json_schema=schema)
+        options = GenerationOptions(
+            temperature=0.0, max_tokens=24, json_schema=schema, conversation=CLASSIFYING
+        )
         completion = await llm.complete(messages, options)
         return parse_choice(completion.text, names)
 

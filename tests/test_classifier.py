@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from conversation.classifier import NearestExamplesClassifier, Thresholds, parse_choice
+from conversation.classifier import CLASSIFYING, NearestExamplesClassifier, Thresholds, parse_choice
 from conversation.llm import FakeLLM
 from conversation.llm.embeddings import Vectors
 from conversation.router import Router
@@ -120,6 +120,7 @@ async def test_when_unsure_the_model_picks_at_temperature_zero_under_a_schema_of
     assert options.temperature == 0.0
     assert options.json_schema is not None
     assert options.json_schema["properties"]["skill"]["enum"] == [*skills, "none"]
+    assert options.conversation == CLASSIFYING  # the system prompt's state is reused between calls
     system, user = llm.prompts[0]
     assert "- order: " + skills["order"].description in system.content
     assert user.content == "```my customer is angry about the late parcel```"
