@@ -138,7 +138,8 @@ class Ledger:
                 yield connection, cursor
                 cursor.close()
             except WriteLockBusy:
-                raise  # nothing was begun: the connection is fine
+                cursor.close()  # nothing was begun: the connection is fine
+                raise
             except BaseException:
                 self._connection = None
                 connection.invalidate()  # closes the driver connection, rolling back

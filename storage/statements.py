@@ -305,9 +305,9 @@ class LedgerStatements:
             dialect,
             ("retry_at", "row_id", "holder"),
         )
-        self._take_over_reads(dialect)
+        self._take_over_statements(dialect)
 
-    def _take_over_reads(self, dialect: sa.Dialect) -> None:
+    def _take_over_statements(self, dialect: sa.Dialect) -> None:
         """What ``Ledger.take_over`` runs per scope: its lease; due backlog, unsent replies, turns, state."""
         claim = insert_on_conflict(scope_leases, dialect).values(
             scope_key=sa.bindparam("scope_key"),

@@ -166,9 +166,9 @@ class DocsRetriever:
     def _postprocess(self, hits: list[Hit], query: QueryBundle) -> list[Hit]:
         """``hits`` through the postprocessors, which edit nodes: copies, never the docstore's.
 
-        Calls the function llama-index wraps each ``_postprocess_nodes`` in an instrumentation
-        span around (an ``inspect.signature`` and a ``uuid4``: more than the window replacement
-        itself), as :class:`HitMerger` does for merging.
+        llama-index wraps each ``_postprocess_nodes`` in an instrumentation span (an
+        ``inspect.signature`` and a ``uuid4``: more than the window replacement itself); this
+        calls the wrapped function directly, as :class:`HitMerger` does for merging.
         """
         scored = [NodeWithScore(node=node.model_copy(), score=score) for node, score in hits]
         for postprocessor in self.postprocessors:
