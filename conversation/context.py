@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from conversation.llm.base import ChatMessage, Role
-from skills.base import History, render_turn
+from skills.base import History, render_prompt
 from storage import Ledger, ScopeSnapshot, ScopeStateRecord
 from storage.user_data import UserRef
 
@@ -28,23 +28,36 @@ class ScopeContext:
     time, so the prompt prefix stays the same for several turns and the model's cached
     prefix can be reused."""
     _token_counts: list[int] = field(default_factory=list)
-    _lines: list[str] = field(default_factory=list)
-    """Each turn's token count and prompt line, computed once per turn."""
+    """Each turn's token count, computed once per turn."""
     _window_tokens: int = 0
     """The tokens of the counted turns from ``history_start`` on (kept, not summed each turn)."""
+    _text: str = ""
+    _text_from: int = -1
+    _text_to: int = 0
+    """``_text`` is the prompt text of ``turns[_text_from:_text_to]``: extended as turns come,
+    redone when the window's start moves (-1: not made yet)."""
 
     def history(self, count_tokens: Callable[[str], int], budget: int) -> History:
         """The turns that fit in ``budget`` tokens; when over, drop old turns to half the budget."""
-        for turn in self.turns[len(self._lines) :]:
+        for turn in self.turns[len(self._token_counts) :]:
             tokens = count_tokens(turn.content)
             self._token_counts.append(tokens)
-            self._lines.append(render_turn(turn))
             self._window_tokens += tokens
         if self._window_tokens > budget:
             while self.history_start < len(self.turns) and self._window_tokens > budget // 2:
                 self._window_tokens -= self._token_counts[self.history_start]
                 self.history_start += 1
-        return History(self.turns[self.history_start :], self._lines[self.history_start :])
+        return History(self.turns[self.history_start :], self._window_text())
+
+    def _window_text(self) -> str:
+        start, end = self.history_start, len(self.turns)
+        if self._text_from != start:
+            self._text = render_prompt(self.turns[start:])
+        elif self._text_to < end:
+            added = render_prompt(self.turns[self._text_to :])
+            self._text = f"{self._text}\n{added}" if self._text else added
+        self._text_from, self._text_to = start, end
+        return self._text
 
     def record(self, new_turns: Sequence[ChatMessage], state: ScopeStateRecord | None) -> None:
         """Append a finished exchange and the new dialogue state."""
@@ -55,8 +68,10 @@ class ScopeContext:
         if overflow > 0:
             self._window_tokens -= sum(self._token_counts[self.history_start : overflow])
             del self.turns[:overflow]
-            del self._token_counts[:overflow], self._lines[:overflow]
+            del self._token_counts[:overflow]
             self.history_start = max(0, self.history_start - overflow)
+            self._text_from -= overflow  # below 0 when turns of the text were dropped: redone
+            self._text_to -= overflow
 
 
 class ContextCache:

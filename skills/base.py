@@ -64,18 +64,18 @@ class BackgroundWork(Protocol):
 
 
 class History(tuple[ChatMessage, ...]):
-    """Chat messages, each with its prompt line (see ``render_turn``) computed once.
+    """Chat messages with their prompt text (``render_prompt`` of them) computed once.
 
-    The engine keeps these lines per turn, so storing a long conversation's prompt with
-    every answer does not re-render its whole history each time.
+    The engine keeps that text per scope and extends it turn by turn, so storing a long
+    conversation's prompt with every answer does not re-render its whole history each time.
     """
 
-    lines: Sequence[str]
+    text: str
 
-    def __new__(cls, messages: Iterable[ChatMessage] = (), lines: Sequence[str] | None = None) -> History:
-        """``lines`` must be ``render_turn`` of each message, when given."""
+    def __new__(cls, messages: Iterable[ChatMessage] = (), text: str | None = None) -> History:
+        """``text`` must be ``render_prompt`` of the messages, when given."""
         history = super().__new__(cls, messages)
-        history.lines = [render_turn(m) for m in history] if lines is None else lines
+        history.text = "\n".join(map(render_turn, history)) if text is None else text
         return history
 
 
@@ -86,7 +86,5 @@ def render_turn(message: ChatMessage) -> str:
 
 def render_prompt(*parts: Sequence[ChatMessage]) -> str:
     """A readable transcript form of a chat prompt (given whole or in parts), stored with each model call."""
-    lines: list[str] = []
-    for part in parts:
-        lines += part.lines if isinstance(part, History) else map(render_turn, part)
-    return "\n".join(lines)
+    texts = [part.text if isinstance(part, History) else "\n".join(map(render_turn, part)) for part in parts]
+    return "\n".join(text for text in texts if text)

@@ -8,11 +8,12 @@ import pytest
 
 from conversation.context import MAX_TURNS_KEPT, ScopeContext
 from conversation.llm import ChatMessage, FakeLLM
+from skills.base import render_prompt
 from storage import ScopeStateRecord
 
 
 @pytest.mark.parametrize(("budget", "longest_filler"), [(300, 200), (2_000, 20)])
-def test_history_stays_in_budget_and_ends_with_the_latest_turns_past_the_kept_limit(budget, longest_filler):
+def test_history_keeps_in_budget_ends_with_the_latest_turns_and_renders_them(budget, longest_filler):
     count_tokens = FakeLLM().count_tokens
     context = ScopeContext([], ScopeStateRecord(None, {}))
     sizes = random.Random(3)
@@ -23,6 +24,7 @@ def test_history_stays_in_budget_and_ends_with_the_latest_turns_past_the_kept_li
 
         assert sum(map(count_tokens, window)) <= budget
         assert window == kept[len(kept) - len(window) :]
+        assert history.text == render_prompt(list(history))  # kept up to date, not redone each turn
         if sum(map(count_tokens, kept)) <= budget // 2:
             assert window == kept  # nothing dropped while everything fits
         if n:

@@ -18,8 +18,10 @@ _content = attrgetter("content")
 
 def echo_last_user_message(messages: Sequence[ChatMessage]) -> str:
     """The default responder: repeats the last user message."""
-    last = next((m.content for m in reversed(messages) if m.role == "user"), "")
-    return f"echo: {last}"
+    for message in reversed(messages):
+        if message.role == "user":
+            return f"echo: {message.content}"
+    return "echo: "
 
 
 class FakeLLM:
