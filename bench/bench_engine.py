@@ -52,7 +52,7 @@ class CountingSink:
 
 
 async def started_engine(folder: Path) -> tuple[Engine, CountingSink]:
-    engine = make_engine(sqlite_url(folder), FakeLLM(record=False))
+    engine = make_engine(sqlite_url(folder), FakeLLM(record=False, count_prompt=False))
     sink = CountingSink()
     engine.register_sink("bench", sink)
     await engine.start()

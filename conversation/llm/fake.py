@@ -28,13 +28,21 @@ class FakeLLM:
     """Answers with ``responder(messages)``; records every prompt; can be told to fail or stall."""
 
     def __init__(
-        self, responder: Responder = echo_last_user_message, name: str = "fake", record: bool = True
+        self,
+        responder: Responder = echo_last_user_message,
+        name: str = "fake",
+        record: bool = True,
+        count_prompt: bool = True,
     ) -> None:
         self.name = name
         self.responder = responder
         self.record = record
         """Keep every call's prompt and options in ``prompts``/``options``: tests read them; a
         benchmark turns it off (kept prompts cost it a tenth of its CPU, mostly in the collector)."""
+        self.count_prompt = count_prompt
+        """Report the prompt's tokens (one per four characters). A benchmark of the engine turns
+        it off: reading a long history's every character is a model's work, and cost a fifth
+        of the engine's CPU there. Its completions then say 0 prompt tokens."""
         self.prompts: list[list[ChatMessage]] = []
         self.options: list[GenerationOptions] = []
         """The options of every call, in order (temperatures, schemas, conversation ids)."""
@@ -66,8 +74,8 @@ class FakeLLM:
                 if self.piece_delay_s:
                     await asyncio.sleep(self.piece_delay_s)
                 await on_token(piece)
-        prompt_chars = len("".join(map(_content, messages)))
-        return Completion(text, self.name, _tokens_in(prompt_chars), self.count_tokens(text))
+        prompt_tokens = _tokens_in(len("".join(map(_content, messages)))) if self.count_prompt else 0
+        return Completion(text, self.name, prompt_tokens, self.count_tokens(text))
 
     def count_tokens(self, text: str) -> int:
         """Roughly one token per four characters."""
