@@ -219,6 +219,10 @@ class LlamaCppBackend:
                 n_ctx=self.n_ctx,
                 n_threads=self.n_threads,
                 n_threads_batch=self.n_threads,
+                # Read, not mapped: llama.cpp copies most weights into a repacked buffer, and
+                # mapped, their source pages would stay in the process too (qwen2.5-1.5b: peak
+                # RSS 1,930 MiB mapped, 1,339 MiB read; load +0.4 s).
+                use_mmap=False,
                 lora_path=None if self.lora_path is None else str(self.lora_path),
                 verbose=False,
             )
