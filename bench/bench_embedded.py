@@ -169,7 +169,9 @@ class Conversation:
     async def turn(self, backend: LlamaCppBackend, turn: int) -> tuple[float, int, int]:
         """Send turn ``turn`` (0-based); returns TTFT, prompt tokens and reused prefix tokens."""
         self.messages.append(ChatMessage("user", USER_TURNS[turn].format(n=self.n)))
-        options = GenerationOptions(temperature=0.0, max_tokens=REPLY_TOKENS, conversation=self.id)
+        options = GenerationOptions(
+            temperature=0.0, max_tokens=REPLY_TOKENS, conversation=self.id, more_turns=True
+        )
         completion = await backend.complete(self.messages, options)
         self.messages.append(ChatMessage("assistant", completion.text))
         return completion.first_token_s, completion.prompt_tokens, completion.extra["cached_prefix_tokens"]

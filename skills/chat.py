@@ -32,6 +32,7 @@ class ChatSkill:
             temperature=CHAT_TEMPERATURE,
             max_tokens=self.max_tokens,
             conversation=request.message.scope.key,
+            more_turns=True,
         )
         completion = await request.llm.complete(messages, options, request.on_token)
         return SkillResponse(

@@ -7,12 +7,13 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from conversation.errors import BackendUnavailable
-from conversation.llm.base import ChatMessage, GenerationOptions
+from conversation.llm.base import ChatMessage, Completion, GenerationOptions
 from conversation.llm.embedded import LlamaCppBackend, StopScanner
 from conversation.llm.models import resolve_model_path
 
@@ -66,7 +67,7 @@ async def test_answers_a_prompt_with_its_figures(backend: LlamaCppBackend) -> No
     assert completion.prompt_tokens > 10
     assert 0 < completion.completion_tokens <= GREEDY.max_tokens
     assert 0 < completion.first_token_s <= completion.total_s
-    assert completion.extra == {"cached_prefix_tokens": 0, "version": "base"}
+    assert completion.extra == {"cached_prefix_tokens": 0, "read_ahead_tokens": 0, "version": "base"}
 
 
 @pytest.mark.slow
@@ -163,6 +164,41 @@ async def test_without_the_state_cache_turn_two_rereads_its_history(tmp_path: Pa
         await backend.aclose()
 
     assert reused < first_prompt_tokens
+
+
+async def two_chat_turns(backend: LlamaCppBackend, more_turns: bool) -> tuple[Completion, Completion]:
+    options = GenerationOptions(temperature=0.0, max_tokens=8, conversation="chat", more_turns=more_turns)
+    first = await backend.complete(QUESTION, options)
+    follow_up = [*QUESTION, ChatMessage("assistant", first.text), ChatMessage("user", "And one more?")]
+    return first, await backend.complete(follow_up, options)
+
+
+@pytest.mark.slow
+async def test_a_chat_turn_reads_the_next_turns_opening_ahead_and_answers_the_same(tmp_path: Path) -> None:
+    answers = {}
+    for more_turns in (True, False):
+        backend = make_backend(tmp_path)
+        try:
+            answers[more_turns] = await two_chat_turns(backend, more_turns)
+        finally:
+            await backend.aclose()
+    (first, second), (plain_first, plain_second) = answers[True], answers[False]
+
+    assert first.extra["read_ahead_tokens"] == 6  # the answer's last token; "<|im_end|>\n<|im_start|>user\n"
+    assert plain_first.extra["read_ahead_tokens"] == 0
+    assert second.extra["cached_prefix_tokens"] == plain_second.extra["cached_prefix_tokens"] + 6
+    assert (first.text, second.text) == (plain_first.text, plain_second.text)
+
+
+@pytest.mark.slow
+async def test_no_read_ahead_while_another_request_waits(backend: LlamaCppBackend) -> None:
+    chat = GenerationOptions(temperature=0.0, max_tokens=8, conversation="chat", more_turns=True)
+    waited_for, waiting = await asyncio.gather(
+        backend.complete(QUESTION, chat), backend.complete(QUESTION, replace(chat, conversation="other"))
+    )
+
+    assert waited_for.extra["read_ahead_tokens"] == 0
+    assert waiting.extra["read_ahead_tokens"] == 6
 
 
 @pytest.mark.slow

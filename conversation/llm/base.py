@@ -29,6 +29,9 @@ class GenerationOptions:
     """When set, the output is constrained to JSON matching this schema."""
     conversation: str | None = None
     """A stable id (the scope key) so a backend can reuse this conversation's cached prefix."""
+    more_turns: bool = False
+    """The answer becomes history for the next user message in ``conversation`` (chat): a
+    backend may read the opening of that turn ahead, when nobody else waits for the model."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,9 @@ Generation runs in one worker thread per model, so requests are served one at a 
 arrival order and the event loop never blocks. The model loads in that thread on first use
 (or at ``await load()``). After each turn the llama.cpp state of the conversation is kept in
 RAM, so its next turn only reads the new tokens even when other conversations ran between.
+When a chat answer ends and no other request waits, the opening of the conversation's next
+user turn (the end of the answer, the template's tokens before the user's text) is read at
+once, so that turn has fewer tokens to read before its first token.
 A LoRA adapter GGUF (a fine-tuned version) can be applied next to the base and switched at run
 time: the switch is queued on the same worker thread, so it happens between generations.
 """
@@ -34,6 +37,10 @@ from conversation.llm.kv_cache import ConversationStateCache, common_prefix_leng
 StateBuffer = ctypes.Array[ctypes.c_uint8]
 """The raw llama.cpp context state (KV cache and last logits) as llama_state_get_data writes it."""
 Emit = Callable[[str], None]
+READ_AHEAD_MAX_TOKENS = 16
+"""Read no more than this ahead: beyond it the answer was tokenised another way than generated."""
+NEXT_MESSAGE = "\ue000"
+"""A stand-in for the next user message (a private-use character no template alters)."""
 T = TypeVar("T")
 
 
@@ -89,9 +96,21 @@ class _LoadedModel:
 
     def render(self, messages: Sequence[ChatMessage]) -> list[int]:
         """The prompt tokens of ``messages``, ending with the assistant's turn opening."""
+        return self._tokens(self._prompt(messages))
+
+    def next_turn_opening(self, messages: Sequence[ChatMessage]) -> list[int]:
+        """The tokens of ``messages`` followed by a user turn, up to that turn's text ([] if unknown)."""
+        prompt = self._prompt([*messages, ChatMessage("user", NEXT_MESSAGE)])
+        opening, found, _ = prompt.partition(NEXT_MESSAGE)
+        return self._tokens(opening) if found else []
+
+    def _prompt(self, messages: Sequence[ChatMessage]) -> str:
         chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
-        prompt = self.formatter(messages=chat).prompt
-        tokens: list[int] = self.llm.tokenize(prompt.encode(), add_bos=False, special=True)
+        prompt: str = self.formatter(messages=chat).prompt
+        return prompt
+
+    def _tokens(self, text: str) -> list[int]:
+        tokens: list[int] = self.llm.tokenize(text.encode(), add_bos=False, special=True)
         return tokens
 
 
@@ -120,6 +139,9 @@ class LlamaCppBackend:
         self.timeout_s = timeout_s
         self.states: ConversationStateCache[StateBuffer] = ConversationStateCache(kv_cache_bytes)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"llama-{name}")
+        self._queued = 0
+        """Jobs submitted and not yet started (read by the worker: is anybody waiting?)."""
+        self._queued_lock = threading.Lock()
         self._load_lock = threading.RLock()
         self._loaded: _LoadedModel | None = None
         self._closed = False
@@ -191,7 +213,15 @@ class LlamaCppBackend:
         """Queue ``fn`` on the model's worker thread."""
         if self._closed:
             raise BackendUnavailable(f"The model {self.name} has been closed.")
-        return asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        with self._queued_lock:
+            self._queued += 1
+
+        def started() -> T:
+            with self._queued_lock:
+                self._queued -= 1
+            return fn(*args)
+
+        return asyncio.get_running_loop().run_in_executor(self._executor, started)
 
     def _model(self) -> _LoadedModel:
         with self._load_lock:
@@ -306,7 +336,12 @@ class LlamaCppBackend:
             tail = scanner.feed(decoder.decode(b"", final=True)) + scanner.flush()
             if tail and emit is not None:
                 emit(tail)
+        read_ahead = 0
         if options.conversation is not None and not cancel.is_set():
+            if options.more_turns and not self._queued:
+                read_ahead = self._read_next_turn_opening(
+                    model, [*messages, ChatMessage("assistant", scanner.result)]
+                )
             self._save_state(llm, options.conversation)
         return Completion(
             text=scanner.result,
@@ -315,8 +350,28 @@ class LlamaCppBackend:
             completion_tokens=generated,
             first_token_s=first_token_s,
             total_s=time.perf_counter() - started,
-            extra={"cached_prefix_tokens": cached, "version": self.version},
+            extra={"cached_prefix_tokens": cached, "read_ahead_tokens": read_ahead, "version": self.version},
         )
+
+    def _read_next_turn_opening(self, model: _LoadedModel, conversation: Sequence[ChatMessage]) -> int:
+        """Read what the next user turn's prompt will have after ``conversation``, up to the user's text.
+
+        That is the answer's last token (generated, not yet read) and the template's tokens that
+        close the answer and open a user turn: six on Qwen and SmolLM. Returns how many were read.
+        """
+        llm = model.llm
+        opening = model.next_turn_opening(conversation)
+        shared = common_prefix_length(llm.input_ids[: llm.n_tokens].tolist(), opening)
+        ahead = opening[shared:]
+        if not 0 < len(ahead) <= READ_AHEAD_MAX_TOKENS or len(opening) >= self.n_ctx:
+            return 0
+        llm.n_tokens = shared  # eval drops the cache from here on
+        try:
+            llm.eval(ahead)
+        except RuntimeError:  # the answer stands; its conversation's next turn reads it all
+            llm.reset()
+            return 0
+        return len(ahead)
 
     def _reuse_prefix(self, llm: Any, prompt: list[int], conversation: str | None) -> int:
         """Load the conversation's saved state when it shares more of ``prompt`` than the live one.
