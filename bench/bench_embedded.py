@@ -5,7 +5,9 @@ Run: .venv/bin/python bench/bench_embedded.py [model ...]   (default: smollm2-13
    LlamaCppBackend.complete(on_token=...) vs Llama.create_completion(stream=True).
 2. TTFT at turn 5 of a conversation, with the conversation state cache vs without it
    (kv_cache_bytes=0: only the live context's common prefix is reused), once with another
-   conversation run before each turn and once with 10 conversations interleaved (p50).
+   conversation run before each turn and once with 10 conversations interleaved (p50). The
+   turns ask for the next turn's opening to be read ahead, as the chat skill does; that is
+   done after an answer's last piece, which the last column shows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,7 @@ COMMAND = "Run: .venv/bin/python bench/bench_embedded.py [model ...]"
 DEFAULT_MODELS = ("smollm2-135m", "qwen2.5-1.5b")
 THREADS = os.cpu_count() or 1
 CACHE_DIR = Path("~/.cache/chatwright").expanduser()
-REPEATS = 4
+REPEATS = 6
 DECODE_TOKENS = 48
 TURNS = 5
 CONVERSATIONS = 10
@@ -135,69 +138,83 @@ async def overhead_rows(name: str, path: Path) -> list[str]:
             theirs.append(through_bare(bare, formatter, story_prompt(2 * n + 1)))
     await backend.aclose()
     bare.close()
-    decode = (
-        statistics.median(c.decode_tokens_per_s for c in ours),
-        statistics.median(c.decode_tokens_per_s for c in theirs),
-    )
-    ttft = (statistics.median(c.ttft for c in ours), statistics.median(c.ttft for c in theirs))
+    decode = [c.decode_tokens_per_s for c in ours], [c.decode_tokens_per_s for c in theirs]
+    ttft = [c.ttft for c in ours], [c.ttft for c in theirs]
     return [
-        row(
-            name,
-            "decode tok/s (median)",
-            f"{decode[0]:.1f}",
-            f"{decode[1]:.1f}",
-            f"{decode[0] / decode[1]:.2f}",
-        ),
-        row(
-            name,
-            "TTFT s, short prompt (median)",
-            f"{ttft[0]:.3f}",
-            f"{ttft[1]:.3f}",
-            f"{ttft[0] / ttft[1]:.2f}",
-        ),
+        figure_row(name, "decode tok/s", *decode, "{:.1f}"),
+        figure_row(name, "TTFT s, short prompt", *ttft, "{:.3f}"),
     ]
 
 
+def figure_row(name: str, figure: str, ours: list[float], theirs: list[float], style: str) -> str:
+    """Both sides' medians and the median of the pairs' ratios.
+
+    Each pair ran back to back, so a slow spell of the machine hits both of its halves alike.
+    """
+    ratios = [mine / bare for mine, bare in zip(ours, theirs, strict=True)]
+    return row(
+        name,
+        f"{figure} (median)",
+        style.format(statistics.median(ours)),
+        style.format(statistics.median(theirs)),
+        f"{statistics.median(ratios):.2f}",
+    )
+
+
+@dataclass(frozen=True)
+class TurnFigures:
+    ttft: float
+    prompt_tokens: int
+    reused_tokens: int
+    after_last_piece: float
+    """Seconds from the answer's last streamed piece to its end (the read-ahead is in there)."""
+
+
 class Conversation:
-    """One customer's chat, replayed turn by turn against a backend."""
+    """One customer's chat, replayed turn by turn against a backend, as the chat skill asks."""
 
     def __init__(self, n: int) -> None:
         self.id = f"customer-{n}"
         self.n = n
         self.messages = [ChatMessage("system", PERSONA)]
 
-    async def turn(self, backend: LlamaCppBackend, turn: int) -> tuple[float, int, int]:
-        """Send turn ``turn`` (0-based); returns TTFT, prompt tokens and reused prefix tokens."""
+    async def turn(self, backend: LlamaCppBackend, turn: int) -> TurnFigures:
+        """Send turn ``turn`` (0-based)."""
         self.messages.append(ChatMessage("user", USER_TURNS[turn].format(n=self.n)))
         options = GenerationOptions(
             temperature=0.0, max_tokens=REPLY_TOKENS, conversation=self.id, more_turns=True
         )
-        completion = await backend.complete(self.messages, options)
+        clock = StreamClock()
+
+        async def on_token(_piece: str) -> None:
+            clock.tick()
+
+        completion = await backend.complete(self.messages, options, on_token)
+        ended = time.perf_counter()
         self.messages.append(ChatMessage("assistant", completion.text))
-        return completion.first_token_s, completion.prompt_tokens, completion.extra["cached_prefix_tokens"]
+        reused = completion.extra["cached_prefix_tokens"]
+        return TurnFigures(
+            completion.first_token_s, completion.prompt_tokens, reused, ended - clock.stamps[-1]
+        )
 
 
-async def turn5_after_another(backend: LlamaCppBackend) -> tuple[float, int, int]:
+async def turn5_after_another(backend: LlamaCppBackend) -> list[TurnFigures]:
     """Turn 5 of one conversation when another conversation used the model before each turn."""
     solo, other = Conversation(0), Conversation(99)
-    result = (0.0, 0, 0)
-    for turn in range(TURNS):
+    for turn in range(TURNS - 1):
         await other.turn(backend, turn)
-        result = await solo.turn(backend, turn)
-    return result
+        await solo.turn(backend, turn)
+    await other.turn(backend, TURNS - 1)
+    return [await solo.turn(backend, TURNS - 1)]
 
 
-async def turn5_interleaved(backend: LlamaCppBackend) -> tuple[float, int, int]:
-    """p50 TTFT of turn 5 over CONVERSATIONS conversations served round-robin."""
+async def turn5_interleaved(backend: LlamaCppBackend) -> list[TurnFigures]:
+    """Turn 5 of CONVERSATIONS conversations served round-robin."""
     conversations = [Conversation(n) for n in range(CONVERSATIONS)]
-    last: list[tuple[float, int, int]] = []
-    for turn in range(TURNS):
-        last = [await c.turn(backend, turn) for c in conversations]
-    return (
-        statistics.median(t for t, _, _ in last),
-        round(statistics.median(p for _, p, _ in last)),
-        round(statistics.median(r for _, _, r in last)),
-    )
+    for turn in range(TURNS - 1):
+        for conversation in conversations:
+            await conversation.turn(backend, turn)
+    return [await c.turn(backend, TURNS - 1) for c in conversations]
 
 
 async def reuse_rows(name: str, path: Path) -> list[str]:
@@ -212,12 +229,16 @@ async def reuse_rows(name: str, path: Path) -> list[str]:
             await backend.load()
             results.append(await scenario(backend))
             await backend.aclose()
-        (warm, prompt, reused), (cold, _, cold_reused) = results
+        warm, cold = results
+        ttft = statistics.median(t.ttft for t in warm), statistics.median(t.ttft for t in cold)
+        reused = [round(statistics.median(t.reused_tokens for t in turns)) for turns in (warm, cold)]
+        prompt = round(statistics.median(t.prompt_tokens for t in warm))
         figures = (
-            f"{warm:.3f}",
-            f"{cold:.3f}",
-            f"{cold / warm:.1f}x",
-            f"{reused} / {cold_reused} / {prompt}",
+            f"{ttft[0]:.3f}",
+            f"{ttft[1]:.3f}",
+            f"{ttft[1] / ttft[0]:.1f}x",
+            f"{reused[0]} / {reused[1]} / {prompt}",
+            f"{statistics.median(t.after_last_piece for t in warm):.3f}",
         )
         rows.append(row(name, label, *figures))
     return rows
@@ -226,7 +247,7 @@ async def reuse_rows(name: str, path: Path) -> list[str]:
 async def main(names: Sequence[str]) -> None:
     print(COMMAND)
     overhead = [
-        row("model", "figure", "LlamaCppBackend", "bare llama-cpp-python", "ratio"),
+        row("model", "figure", "LlamaCppBackend", "bare llama-cpp-python", "ratio (median of pairs)"),
         row(*["---"] * 5),
     ]
     reuse = [
@@ -237,8 +258,9 @@ async def main(names: Sequence[str]) -> None:
             "TTFT s, no cache",
             "speed-up",
             "reused: cache / none / prompt",
+            "answer's end after its last piece s, cache",
         ),
-        row(*["---"] * 6),
+        row(*["---"] * 7),
     ]
     for name in names:
         try:
