@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conversation import Engine, Message, Reply
+from conversation.heap import settle_after_start
 from conversation.llm import FakeLLM
 from storage import create_database_engine, upgrade_schema
 from tests.fakes.engines import make_engine, sqlite_url
@@ -57,7 +58,7 @@ async def started_engine(folder: Path) -> tuple[Engine, CountingSink]:
     engine.register_sink("bench", sink)
     await engine.start()
     await engine.prepare()
-    gc.freeze()  # both as `chatwright run` does once started (bots/web/app.py)
+    settle_after_start()  # both as `chatwright run` does once started (bots/web/app.py)
     return engine, sink
 
 
