@@ -14,8 +14,9 @@ import pytest
 
 from conversation.errors import BackendUnavailable
 from conversation.llm.base import ChatMessage, Completion, GenerationOptions
-from conversation.llm.embedded import LlamaCppBackend, StopScanner
+from conversation.llm.embedded import LlamaCppBackend
 from conversation.llm.models import resolve_model_path
+from conversation.llm.stops import StopScanner
 
 GREEDY = GenerationOptions(temperature=0.0, max_tokens=24)
 QUESTION = [
