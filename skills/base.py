@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -47,6 +47,41 @@ class Skill(Protocol):
 
     async def handle(self, request: SkillRequest) -> SkillResponse:
         """Answer one turn; raise BackendUnavailable if the model cannot be reached."""
+        ...
+
+
+@runtime_checkable
+class RecognisesRequests(Protocol):
+    """A skill that can tell, by code, when free text plainly asks for its task.
+
+    The router asks every such skill before the intent classifier: "please proofread: ...",
+    "translate into French: ...", "write a reply to this review: ..." need no guess. When more
+    than one recognises a text, the classifier's scores pick among them.
+    """
+
+    def recognises(self, text: str) -> bool:
+        """True when ``text`` asks for this skill's task in so many words (cheap: no model)."""
+        ...
+
+
+@runtime_checkable
+class HoldsDialogue(Protocol):
+    """A skill whose dialogue stays open across turns (``SkillResponse.hold_dialogue``).
+
+    While it is open, the skill is offered each free-text turn first and may let it go by
+    (conversation repair: digression, interruption). A turn it lets go is routed as if nothing
+    were open; the dialogue stays parked with its state and takes the next turn that is for it.
+    """
+
+    def claims(self, text: str, state: Mapping[str, Any]) -> bool | None:
+        """True: the turn is for the open dialogue; False: it is not; None: unsure (the classifier decides).
+
+        Decided by code and cheap: it runs before every turn of an open dialogue.
+        """
+        ...
+
+    def reminder(self, state: Mapping[str, Any]) -> str:
+        """One line saying where the parked dialogue stopped, shown after a digression's answer."""
         ...
 
 
