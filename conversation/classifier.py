@@ -97,6 +97,11 @@ class NearestExamplesClassifier:
             return decided
         return await self.ask_model(self.llm, text)
 
+    async def rank(self, text: str, names: list[str]) -> list[str]:
+        """``names`` ordered by their examples' similarity to ``text``, the closest first."""
+        order = [name for name, _ in (await self.scores(text)).ranked]
+        return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
+
     async def scores(self, text: str) -> Scores:
         """Each skill's score for ``text`` (the embedder is loaded on first use, off the event loop)."""
         embedder, vectors = await self._prepared()

@@ -6,19 +6,20 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from conversation.batching import LedgerWriter
 from conversation.context import MAX_TURNS_KEPT, ContextCache, ScopeContext, as_turns
 from conversation.delivery import ReplySink
-from conversation.errors import BackendUnavailable, BadInput
+from conversation.errors import BackendUnavailable, BadInput, SkillError
 from conversation.llm.base import LLM, ChatMessage
 from conversation.outcome import Outcome, PendingMessage, deferral
 from conversation.router import Router, UnknownCommand
 from conversation.types import Message, Reply, Scope
-from skills.base import SkillRequest
+from skills.base import HoldsDialogue, Skill, SkillRequest, SkillResponse
 from storage import (
     Ledger,
     NewEvent,
@@ -33,6 +34,7 @@ from storage import (
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong while answering this message."
+NO_ANSWER = "Sorry, the {skill} skill gave no answer to that message. Please try rephrasing it."
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,26 +336,31 @@ class Engine:
     async def _answer(self, pending: PendingMessage, context: ScopeContext) -> Outcome:
         message = pending.message
         started = time.perf_counter()
+        open_skill, open_state = context.state.active_skill, context.state.state
         try:
-            route = await self.router.route(message, context.state.active_skill)
+            route = await self.router.route(message, open_skill, open_state)
         except UnknownCommand as unknown:
             return Outcome([Reply(str(unknown), notice=True)])
         sink = self._sinks.get(message.platform)
-        holding = context.state.active_skill == route.skill.name
+        holding = open_skill == route.skill.name
         request = SkillRequest(
             message=message,
             text=route.text,
             history=context.history(self.llm.count_tokens, self.limits.history_tokens),
-            state=dict(context.state.state) if holding else {},
+            state=dict(open_state) if holding else {},
             llm=self.llm,
             on_token=None if sink is None else partial(sink.stream, message),
         )
-        response = await route.skill.handle(request)
-        answer = "\n\n".join([reply.text for reply in response.replies])
+        try:
+            response = _answered(await route.skill.handle(request), route.skill.name)
+        except SkillError as error:
+            response = SkillResponse([Reply(str(error), skill=route.skill.name, notice=True)])
+        replies = list(response.replies)
+        answer = "\n\n".join([reply.text for reply in replies])
         new_state = ScopeStateRecord(route.skill.name, response.state) if response.hold_dialogue else None
-        parked = route.tier == "command" and not holding
-        """Another skill's command leaves the open dialogue where it was, for the next message."""
-        if new_state is None and context.state.active_skill is not None and not parked:
+        if new_state is None and route.parked is not None:
+            replies += _reminder(route.parked, open_state)
+        elif new_state is None and open_skill is not None:
             new_state = ScopeStateRecord(None, {})
         used = response.completion
         transcript = TranscriptRecord(
@@ -367,7 +374,7 @@ class Engine:
             completion_tokens=used.completion_tokens if used else 0,
         )
         return Outcome(
-            response.replies,
+            replies,
             turns=[ChatMessage("user", message.text), ChatMessage("assistant", answer)],
             transcript=transcript,
             new_state=new_state,
@@ -398,3 +405,22 @@ def _is_encodable(text: str) -> bool:
     except UnicodeEncodeError:  # lone surrogates, e.g. from undecodable bytes
         return False
     return True
+
+
+def _answered(response: SkillResponse, skill: str) -> SkillResponse:
+    """``response``, or a notice in its place when the skill said nothing (silence is a bug)."""
+    if any(reply.text.strip() for reply in response.replies):
+        return response
+    log.error("skill %s returned no reply text", skill)
+    notice = Reply(NO_ANSWER.format(skill=skill), skill=skill, notice=True)
+    return SkillResponse(
+        [notice], response.hold_dialogue, response.state, response.prompt, response.completion
+    )
+
+
+def _reminder(parked: Skill, state: Mapping[str, Any]) -> list[Reply]:
+    """One line from the parked dialogue's skill saying where it stopped (none if it gives none)."""
+    if not isinstance(parked, HoldsDialogue):
+        return []
+    line = parked.reminder(state).strip()
+    return [Reply(line, skill=parked.name)] if line else []

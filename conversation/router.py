@@ -1,16 +1,26 @@
-"""Routing: an explicit command wins, then an open dialogue, then the intent classifier, then chat."""
+"""Routing: commands, global intents, an open dialogue, recognised wording, a guess, chat.
+
+The tiers in order: a command wins, then global intents, an open dialogue that claims the turn,
+request wording recognised by code, the channel's mode, the intent classifier, and chat.
+
+Conversation repair (DESIGN.md): a skill holding an open dialogue is offered each free-text turn
+first and may let it go by; the turn is then routed as if nothing were open and the dialogue
+stays parked (``Route.parked``) for the engine to keep and remind the person of.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
+from conversation.global_intents import global_intent
+from conversation.help import HelpSkill, NothingToCancel
 from conversation.types import Message
-from skills.base import BackgroundWork, Skill
+from skills.base import BackgroundWork, HoldsDialogue, RecognisesRequests, Skill
 
-Tier = Literal["paused", "command", "dialogue", "channel", "classifier", "fallback"]
+Tier = Literal["paused", "command", "global", "dialogue", "recognised", "channel", "classifier", "fallback"]
 _COMMAND = re.compile(r"^/(?P<name>[a-z][a-z0-9_-]*)(?:\s+(?P<rest>.*))?$", re.DOTALL | re.IGNORECASE)
 
 
@@ -19,6 +29,10 @@ class IntentClassifier(Protocol):
 
     async def classify(self, text: str) -> str | None:
         """The name of a skill, or None."""
+        ...
+
+    async def rank(self, text: str, names: list[str]) -> list[str]:
+        """``names`` ordered from the most to the least likely skill for ``text``."""
         ...
 
 
@@ -41,6 +55,8 @@ class Route:
     skill: Skill
     text: str
     tier: Tier
+    parked: Skill | None = None
+    """The skill whose open dialogue this turn passed by (it keeps its state), if any."""
 
     @property
     def intent(self) -> str:
@@ -52,7 +68,8 @@ class UnknownCommand(Exception):
     """A ``/name`` that no skill answers to."""
 
     def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"Unknown command /{name}. Commands: " + ", ".join(f"/{k}" for k in known))
+        commands = ", ".join(f"/{k}" for k in known)
+        super().__init__(f"Unknown command /{name}. Commands: {commands}. /help says what each does.")
 
 
 class Router:
@@ -78,6 +95,9 @@ class Router:
         self.classifier = classifier
         self.policy = policy
         self.commands_only = commands_only
+        self.help = HelpSkill(self.skills, fallback, commands_only)
+        self.nothing_to_cancel = NothingToCancel()
+        self.skills.setdefault(self.help.name, self.help)
 
     async def start(self) -> None:
         """Start the skills' background work (see ``skills.base.BackgroundWork``)."""
@@ -92,19 +112,45 @@ class Router:
     def _background(self) -> list[BackgroundWork]:
         return [skill for skill in self.skills.values() if isinstance(skill, BackgroundWork)]
 
-    async def route(self, message: Message, active_skill: str | None) -> Route:
-        """Route ``message``; ``active_skill`` is the skill holding an open dialogue, if any."""
+    async def route(
+        self, message: Message, active_skill: str | None, state: Mapping[str, Any] | None = None
+    ) -> Route:
+        """Route ``message``; ``active_skill`` holds an open dialogue (with ``state``), if any."""
         text = message.text
         command = _COMMAND.match(text.strip())
         name = None if command is None else command.group("name").lower()
         if self.policy is not None and (paused := await self.policy.pause(message, name)) is not None:
             return Route(paused, text, "paused")
+        held = self._free(active_skill)
         if command is not None and name is not None:
+            rest = (command.group("rest") or "").strip()
+            if name == self.nothing_to_cancel.name:
+                return self._cancel(held)
             if name not in self.skills:
                 raise UnknownCommand(name, sorted(self.skills))
-            return Route(self.skills[name], (command.group("rest") or "").strip(), "command")
-        if (held := self._free(active_skill)) is not None:
+            return _passing(Route(self.skills[name], rest, "command"), held)
+        intent = global_intent(text)
+        if intent == "help":
+            return _passing(Route(self.help, text, "global"), held)
+        if intent == "cancel":
+            return self._cancel(held)
+        if held is not None and await self._claimed(held, text, state or {}):
             return Route(held, text, "dialogue")
+        if intent is not None:  # a bare greeting or thanks never starts a dialogue
+            return _passing(Route(self.skills[self.fallback], text, "global"), held)
+        return _passing(await self._route_free_text(message), held)
+
+    async def _route_free_text(self, message: Message) -> Route:
+        """Free text with no dialogue taking it: recognised wording, the channel's mode, a guess, chat."""
+        text = message.text
+        recognised = [
+            s for s in self._guessable() if isinstance(s, RecognisesRequests) and s.recognises(text)
+        ]
+        if len(recognised) > 1 and self.classifier is not None:
+            ranked = await self.classifier.rank(text, [s.name for s in recognised])
+            recognised.sort(key=lambda skill: ranked.index(skill.name))
+        if recognised:
+            return Route(recognised[0], text, "recognised")
         mode_skill = None if self.policy is None else await self.policy.channel_skill(message)
         if (by_mode := self._free(mode_skill)) is not None:
             return Route(by_mode, text, "channel")
@@ -113,6 +159,31 @@ class Router:
             return Route(guessed, text, "classifier")
         return Route(self.skills[self.fallback], text, "fallback")
 
+    async def _claimed(self, held: Skill, text: str, state: Mapping[str, Any]) -> bool:
+        """Whether the open dialogue of ``held`` takes this turn: its verdict, else the classifier's guess."""
+        if not isinstance(held, HoldsDialogue):
+            return True
+        verdict = held.claims(text, state)
+        if verdict is not None:
+            return verdict
+        guess = None if self.classifier is None else await self.classifier.classify(text)
+        return guess in (None, held.name)
+
+    def _cancel(self, held: Skill | None) -> Route:
+        """A cancel reaches the open dialogue as the text "cancel"; with none open, an answer saying so."""
+        return Route(held or self.nothing_to_cancel, "cancel", "dialogue" if held else "global")
+
+    def _guessable(self) -> list[Skill]:
+        """The skills free text may reach by a guess (not command-only, not help)."""
+        return [s for n, s in self.skills.items() if n not in self.commands_only and s is not self.help]
+
     def _free(self, name: str | None) -> Skill | None:
         """The skill ``name`` when free text may go to it (it exists and is not command-only)."""
         return None if name is None or name in self.commands_only else self.skills.get(name)
+
+
+def _passing(route: Route, held: Skill | None) -> Route:
+    """``route`` marked as passing by the open dialogue of ``held`` (unless it goes to ``held``)."""
+    if held is None or route.skill is held:
+        return route
+    return Route(route.skill, route.text, route.tier, parked=held)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from conversation.llm.base import ChatMessage, GenerationOptions
 from conversation.types import Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
@@ -15,7 +17,11 @@ class ChatSkill:
     name = "chat"
     description = "General conversation."
 
-    def __init__(self, persona: str, max_tokens: int = 512) -> None:
+    def __init__(self, persona: str, max_tokens: int = 512, skills: Mapping[str, str] | None = None) -> None:
+        """``skills``: the bot's other skills (command -> description), told to the model to name them."""
+        told = "".join(f"\n- /{name}: {description}" for name, description in (skills or {}).items())
+        if told:
+            persona += f"\nBesides chatting you have these skills (the person can use the commands):{told}"
         self._system = ChatMessage("system", persona)
         self.max_tokens = max_tokens
 

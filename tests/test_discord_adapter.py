@@ -102,7 +102,7 @@ async def test_start_logs_in_syncs_the_commands_and_identifies_with_message_cont
 ) -> None:
     (sync,) = bot.discord.calls_to("PUT", rf"/applications/{BOT_ID}/commands")
     assert sorted(command["name"] for command in sync.json) == [
-        "admin", "ask", "optin", "optout", "order", "proofread", "reply", "translate"
+        "admin", "ask", "help", "optin", "optout", "order", "proofread", "reply", "translate"
     ]  # fmt: skip
     assert all(command["options"][0]["name"] == "text" for command in sync.json)
     (identify,) = bot.discord.identifies

@@ -295,7 +295,7 @@ async def test_unknown_command_gets_a_notice_listing_the_commands(
     await engine.join()
 
     (reply,) = sink.texts_for("u1:/frobnicate now")
-    assert reply == "Unknown command /frobnicate. Commands: /chat"
+    assert reply == "Unknown command /frobnicate. Commands: /chat, /help. /help says what each does."
 
 
 async def test_tokens_are_streamed_to_the_sink_before_the_reply(engine: Engine, sink: CollectingSink) -> None:

@@ -14,6 +14,7 @@ COMMANDS = {
     "proofread": "Correct spelling and grammar",
     "ask": "Ask about the documentation",
     "reply": "Draft a customer-service reply to a review",
+    "help": "List what the bot can do and its commands",
     "admin": "Administration (admins only)",
     "optout": "Keep my conversations out of model training",
     "optin": "Allow my conversations in model training again",

@@ -10,7 +10,7 @@ from typing import Any
 from conversation import Message
 
 PLATFORM = "slack"
-COMMANDS = ("order", "translate", "proofread", "ask", "reply", "admin", "optout", "optin")
+COMMANDS = ("order", "translate", "proofread", "ask", "reply", "help", "admin", "optout", "optin")
 """The slash commands; each arrives as ``/<name> <text>`` for the engine's router."""
 
 _ANSWERED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})

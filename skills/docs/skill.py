@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,20 @@ from storage.tables import channel_settings
 
 if TYPE_CHECKING:
     from skills.docs.library import CollectionIndex, DocsLibrary
+
+_DOCUMENT = (
+    r"(?:docs?|documents?|documentation|handbook|manual|polic(?:y|ies)|guide(?:lines)?|wiki|knowledge ?base"
+    r"|faq|runbook|playbook|spec(?:ification)?s?|contract|agreement|licen[cs]es?|terms|readme)"
+)
+_WHOSE = r"(?:our|the|my|this|these|that|company'?s?|team'?s?)"
+_NAMED = rf"{_WHOSE}\b[\w\s'-]{{0,40}}?\b{_DOCUMENT}\b"
+_ASKS_DOCUMENTS = re.compile(
+    rf"\baccording to {_NAMED}|\bwhat (?:does|do|did) {_NAMED}[\w\s'-]{{0,20}}\bsay\b"
+    rf"|\b(?:search|check|look (?:it )?up in|look in|find (?:it )?in|is it in) {_NAMED}"
+    rf"|\b(?:in|from|per) {_NAMED}[^?]{{0,120}}\?"
+    rf"|^(?:what|how|where|when|which|who|is|are|can|do|does)\b[^?]{{0,120}}\b(?:in|per) {_NAMED}",
+    re.IGNORECASE,
+)
 
 
 class DocsSkill:
@@ -36,6 +51,10 @@ class DocsSkill:
         self.max_tokens = max_tokens
         self._library: DocsLibrary | None = None
         self._library_lock = threading.Lock()
+
+    def recognises(self, text: str) -> bool:
+        """True when the text asks what the team's documents (handbook, policy, docs...) say."""
+        return _ASKS_DOCUMENTS.search(text) is not None
 
     @property
     def library(self) -> DocsLibrary:
