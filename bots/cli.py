@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from bots.cli_conversations import add_eval_conversations_command
 from bots.cli_docs import add_eval_rag_command, add_ingest_command
 from conversation import ChatwrightError, Engine, Settings, load_settings
 from conversation.assembly import build_engine
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     skills.add_argument("--cases", type=Path, help="a TOML file of cases (default: the shipped set)")
     skills.add_argument("--skill", action="append", help="only this skill's cases (repeatable)")
     skills.set_defaults(command=_eval_skills)
+    add_eval_conversations_command(evaluations)
     add_eval_rag_command(evaluations)
     add_ingest_command(commands)
 

@@ -7,9 +7,8 @@ import asyncio
 import sys
 
 from conversation import Settings
-from conversation.llm import make_llm
+from conversation.eval_harness import evaluate_and_record
 from conversation.skill_eval import DETECT, CaseResult, evaluate_skills, load_cases, record_report
-from storage import create_database_engine, upgrade_schema
 
 
 def eval_skills(settings: Settings, args: argparse.Namespace) -> int:
@@ -23,18 +22,14 @@ def eval_skills(settings: Settings, args: argparse.Namespace) -> int:
         print(f"chatwright: no cases for skills {args.skill}", file=sys.stderr)
         return 2
 
-    async def run() -> str:
-        llm = make_llm(settings)
-        try:
-            report = await evaluate_skills(llm, settings, cases, _progress, detections)
-        finally:
-            await llm.aclose()
-        database = create_database_engine(settings.resolved_database_url)
-        upgrade_schema(database)
-        record_report(database, report)
-        return report.table()
-
-    print(asyncio.run(run()), flush=True)
+    report = asyncio.run(
+        evaluate_and_record(
+            settings,
+            lambda llm: evaluate_skills(llm, settings, cases, _progress, detections),
+            record_report,
+        )
+    )
+    print(report.table(), flush=True)
     return 0
 
 

@@ -12,30 +12,26 @@ import asyncio
 import math
 import re
 import statistics
-import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from conversation.assembly import build_engine
 from conversation.engine import Engine
 from conversation.errors import ConfigError
+from conversation.eval_harness import PLATFORM, ReplyCollector, record_eval_run, scratch_engine, share
 from conversation.llm.base import LLM
 from conversation.settings import Settings, load_settings
 from conversation.types import Message, Reply
 from skills.translate import DEFAULT_LANGUAGES, Detector
 from skills.translate.languages import code_of
-from storage.tables import eval_runs
 
-PLATFORM = "eval"
 KIND = "skills"
 DETECT = "detect"
 """The row of the offline language detector (the translate skill's, no model)."""
@@ -130,7 +126,7 @@ class SkillScore:
     @property
     def pass_rate(self) -> float:
         """Passed cases over cases."""
-        return self.passed / self.cases if self.cases else 0.0
+        return share(self.passed, self.cases)
 
 
 @dataclass(slots=True)
@@ -218,29 +214,12 @@ async def evaluate_skills(
             found = await asyncio.to_thread(detector.detect, detection.text)
             report.detections.append((detection, None if found is None else code_of(found)))
         report.detect_seconds = time.perf_counter() - started
-    with tempfile.TemporaryDirectory(prefix="chatwright-eval-") as scratch:
-        isolated = settings.model_copy(
-            update={
-                "data_dir": Path(scratch),
-                "database_url": "",
-                "order_webhook_url": SecretStr(""),
-                "intent_classifier": False,
-                "max_attempts": 1,
-            }
-        )
-        engine = build_engine(isolated, llm)
-        sink = _Collector()
-        engine.register_sink(PLATFORM, sink)
-        await engine.start()
-        try:
-            for number, case in enumerate(cases):
-                result = await _run_case(engine, sink, number, case)
-                report.results.append(result)
-                if on_result is not None:
-                    on_result(result)
-        finally:
-            await engine.aclose()
-            engine.ledger.engine.dispose()
+    async with scratch_engine(settings, llm, intent_classifier=False) as (engine, sink):
+        for number, case in enumerate(cases):
+            result = await _run_case(engine, sink, number, case)
+            report.results.append(result)
+            if on_result is not None:
+                on_result(result)
     return report
 
 
@@ -268,47 +247,10 @@ def record_report(database: sa.Engine, report: SkillEvalReport) -> None:
         }
         for row in report.scores()
     }
-    row = {
-        "kind": KIND,
-        "subject": report.model,
-        "app_version": app_version(),
-        "metrics": metrics,
-        "created_at": time.time(),
-    }
-    with database.begin() as db:
-        db.execute(sa.insert(eval_runs).values(row))
+    record_eval_run(database, KIND, report.model, metrics)
 
 
-def app_version() -> str:
-    """The installed chatwright version."""
-    try:
-        return version("chatwright")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-class _Collector:
-    """The eval platform's reply sink: replies by event id."""
-
-    def __init__(self) -> None:
-        self.replies: dict[str, list[Reply]] = {}
-        self.first_output: dict[str, float] = {}
-        """Event id -> when (perf_counter) the first text of its answer came, streamed or whole."""
-
-    async def deliver(self, message: Message, reply: Reply) -> str | None:
-        self.first_output.setdefault(message.event_id, time.perf_counter())
-        self.replies.setdefault(message.event_id, []).append(reply)
-        return None
-
-    async def stream(self, message: Message, text: str) -> None:
-        """Note when the first text came; streaming is not shown anywhere."""
-        self.first_output.setdefault(message.event_id, time.perf_counter())
-
-    async def settled(self, message: Message) -> None:
-        """Nothing waits on this."""
-
-
-async def _run_case(engine: Engine, sink: _Collector, number: int, case: SkillCase) -> CaseResult:
+async def _run_case(engine: Engine, sink: ReplyCollector, number: int, case: SkillCase) -> CaseResult:
     """Send the turns in order; a notice (model down, bad input) ends the case as failed."""
     user, seconds, first = f"case-{number}", [], []
     replies: list[Reply] = []

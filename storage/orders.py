@@ -79,6 +79,12 @@ class OrderStore:
             row = db.execute(sa.select(orders).where(orders.c.event_id == event_id)).one_or_none()
         return None if row is None else StoredOrder(**row._asdict())
 
+    def of_scope(self, scope_key: str) -> list[StoredOrder]:
+        """Every order confirmed in the conversation ``scope_key``, oldest first."""
+        query = sa.select(orders).where(orders.c.scope_key == scope_key).order_by(orders.c.id)
+        with self.engine.connect() as db:
+            return [StoredOrder(**row._asdict()) for row in db.execute(query)]
+
     def undelivered(self, limit: int = 100) -> list[StoredOrder]:
         """Orders the webhook has not accepted yet, oldest first."""
         query = sa.select(orders).where(orders.c.delivered_at.is_(None)).order_by(orders.c.id).limit(limit)
