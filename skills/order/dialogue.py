@@ -1,61 +1,35 @@
-"""The OrderBot dialogue as a deterministic state machine over a plain, JSON-serialisable draft."""
+"""The OrderBot dialogue: a deterministic state machine over a plain, JSON-serialisable draft.
+
+Each turn applies everything the message says (changes, answers, new items, fulfilment, "that's
+all"), then asks the one next thing the order still lacks: a size or toppings, anything else
+(until the customer is done), pickup or delivery, the address, and finally the confirmation.
+"""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
-from skills.order.extract import Extraction, parse_keywords, parse_size, parse_toppings
-from skills.order.menu import Menu, money, words
-
-Stage = Literal["items", "clarify", "fulfilment", "address", "anything_else", "confirm"]
-Outcome = Literal["open", "confirmed", "cancelled"]
-
-_CANCEL = re.compile(r" (cancel|never ?mind|forget it|start over) ")
-_REMOVE = re.compile(r" (remove|delete|drop|take off|cancel|no more) ")
-_DONE = re.compile(r" (no|nope|nothing( else)?|that s (all|it)|that is (all|it)|done|no thanks?( you)?) ")
-_YES = re.compile(r" (yes|yeah|yep|sure|confirm(ed)?|correct|ok|okay|place it|go ahead) ")
-_NO_TOPPINGS = re.compile(r" (no|none|plain|no toppings|nothing|as it is) ")
-_PICKUP = re.compile(r" (pick ?up|collect|take ?away|takeout|carry ?out) ")
-_DELIVERY = re.compile(r" (deliver|delivery|delivered) ")
-_ADDRESS_AFTER = re.compile(
-    r"\bdeliver(?:y|ed)?\b(?:\s+it)?\s+to\s+(?P<address>.{5,})", re.IGNORECASE | re.DOTALL
+from skills.order.answers import MenuAnswers
+from skills.order.changes import DraftChanges
+from skills.order.draft import (
+    Fulfilment,
+    LineItem,
+    OrderDraft,
+    describe_lines,
+    fulfilment_text,
+    order_total,
+    price_order,
+    summary,
 )
-_ANYTHING_ELSE = 'Anything else? (Say "that\'s all" when you\'re done, or "cancel" to cancel the order.)'
+from skills.order.lexicon import Lexicon
+from skills.order.menu import Menu, money
+from skills.order.parse import Parsed
+from skills.order.reading import Reading, read
 
-
-class LineItem(BaseModel):
-    """One item of the draft; ``size``/``toppings`` are None until known (toppings: pizzas only)."""
-
-    name: str
-    size: str | None = None
-    toppings: list[str] | None = None
-
-
-class Fulfilment(BaseModel):
-    """Pickup, or delivery to an address."""
-
-    type: Literal["pickup", "delivery"]
-    address: str | None = None
-
-
-class OrderDraft(BaseModel):
-    """An open order: the scope state of the order skill, kept between turns as plain JSON."""
-
-    stage: Stage = "items"
-    items: list[LineItem] = Field(default_factory=list)
-    pending: list[LineItem] = Field(default_factory=list)
-    """Items still missing a size or the answer about toppings, asked about one at a time."""
-    fulfilment: Fulfilment | None = None
-
-    def to_state(self) -> dict[str, Any]:
-        """The draft as a JSON-serialisable dict."""
-        return self.model_dump(mode="json")
+Outcome = Literal["open", "confirmed", "cancelled"]
+CONFIRM_QUESTION = "Shall I place the order? (yes / no, or tell me what to change)"
+ANYTHING_ELSE = 'Anything else? (Say "that\'s all" when you\'re done, or "cancel" to cancel the order.)'
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +47,9 @@ class OrderDialogue:
 
     def __init__(self, menu: Menu) -> None:
         self.menu = menu
+        self.lexicon = Lexicon(menu)
+        self.changes = DraftChanges(menu)
+        self.answers = MenuAnswers(menu)
 
     def welcome(self) -> str:
         """The first words of a new order."""
@@ -82,193 +59,152 @@ class OrderDialogue:
         """The first words of a new order, with the menu (when the customer has not ordered yet)."""
         return f"{self.welcome()} Here is our menu:\n{self.menu.describe()}\nWhat would you like?"
 
-    def wants_items(self, draft: OrderDraft, text: str) -> bool:
-        """Whether ``text`` should go through item extraction (not a control word, right stage)."""
-        said = words(text)
-        if draft.stage not in ("items", "anything_else", "confirm") or said.strip() in ("", "menu"):
-            return False
-        controls = (_CANCEL, _REMOVE, _DONE, _YES)
-        return not any(c.search(said) for c in controls) or bool(parse_keywords(self.menu, text).items)
+    def read(self, draft: OrderDraft, text: str) -> Reading:
+        """What code understands of ``text`` at the draft's stage."""
+        return read(self.lexicon, text, address_expected=draft.stage == "address")
 
-    def step(self, draft: OrderDraft, text: str, understood: Extraction | None = None) -> Step:
-        """Advance the dialogue by one customer message; ``understood`` is the extraction, if made."""
-        said = words(text)
-        removing = _REMOVE.search(said) and parse_keywords(self.menu, text).items
-        if removing:
-            return self._remove(draft, text)
-        if _CANCEL.search(said):
-            return Step("Your order is cancelled. Come back any time!", OrderDraft(), "cancelled")
-        if said.strip() == "menu":
-            return Step(self.menu.describe(), draft)
-        if draft.stage == "clarify":
-            return self._clarify(draft, text)
-        if draft.stage == "fulfilment" or (draft.items and _fulfilment_only(said, understood)):
-            return self._fulfilment(draft, text)
-        if draft.stage == "address":
-            return self._address(draft, text)
-        if understood is not None and (understood.items or understood.not_on_menu):
-            return self._add(draft, understood)
-        if draft.stage == "confirm" and _YES.search(said):
-            order = price_order(self.menu, draft)
-            total = money(Decimal(str(order["total"])))
+    def step(self, draft: OrderDraft, reading: Reading) -> Step:
+        """Advance the dialogue by one customer message."""
+        if reading.cancel and not reading.names_items:
             return Step(
-                f"Thank you! Your order is placed: {total} {self.menu.currency}.", draft, "confirmed", order
+                "Your order is cancelled; nothing was placed. Come back any time!", OrderDraft(), "cancelled"
             )
-        if draft.stage == "confirm" and _DONE.search(said):
-            draft.stage = "anything_else"
-            return Step("No problem: what would you like to change?", draft)
-        if _DONE.search(said):
-            return self._advance(draft)
-        if draft.stage == "anything_else" and _YES.search(said):
-            return Step("What else would you like?", draft)
-        return Step(f"Sorry, I didn't find that on our menu. We have:\n{self.menu.describe()}", draft)
+        stage = draft.stage
+        notes: list[str] = []
+        changed = self._apply_edits(draft, reading, notes)
+        if reading.question is not None:
+            notes.append(self.answers.answer(reading, draft))
+        else:
+            changed = self._apply_items(draft, reading.parsed, reading, notes) or changed
+        if reading.fulfilment is not None:
+            changed = True
+            self._set_fulfilment(draft, reading)
+        if reading.done or (reading.no and stage == "items" and draft.items and not changed):
+            draft.done = True
+        if stage == "confirm" and not changed and reading.question is None:
+            if reading.no:
+                return Step(f"No problem: what would you like to change? {CONFIRM_QUESTION}", draft)
+            if reading.yes:
+                return self._place(draft)
+        understood = changed or reading.question or reading.done or reading.no or reading.yes or reading.back
+        if not understood and not reading.greeting:
+            notes.append("Sorry, I didn't catch that." if draft.items else self._not_found())
+        if reading.greeting and not draft.items and not draft.pending:
+            notes.append(f"Here is our menu:\n{self.menu.describe()}")
+        return self._ask_next(draft, notes)
 
-    def _add(self, draft: OrderDraft, understood: Extraction) -> Step:
-        added: list[LineItem] = []
-        for found in understood.items:
-            item = self.menu.item(found.name)
-            size = found.size if found.size in item.sizes else item.single_size
-            toppings = found.toppings or (None if item.kind == "pizza" else [])
-            added += [LineItem(name=found.name, size=size, toppings=toppings) for _ in range(found.quantity)]
-        refused = "".join(f"Sorry, we don't have {thing}. " for thing in understood.not_on_menu)
-        complete = [i for i in added if i.size is not None and i.toppings is not None]
-        draft.pending += [i for i in added if i not in complete]
-        draft.items += complete
-        if not added:
-            return Step(refused + f"Here is what we have:\n{self.menu.describe()}", draft)
-        if draft.pending:
-            draft.stage = "clarify"
-        counted = Counter(map(self._line, complete))
-        named = ", ".join(f"{n} x {line}" if n > 1 else line for line, n in counted.items())
-        done = f"Added {named}. " if complete else ""
-        return Step(f"{refused}{done}{self._next_prompt(draft)}", draft)
+    def _apply_edits(self, draft: OrderDraft, reading: Reading, notes: list[str]) -> bool:
+        """Removals, swaps, resizes and "just the X"; a swapped-in item inherits the old size."""
+        for edit in reading.edits.edits:
+            note, out = self.changes.apply(draft, edit)
+            notes.append(note)
+            new = next((line for line in reading.parsed.lines if line.size is None), None)
+            if out is not None and edit.action == "swap" and new is not None:
+                new.size = out.size if out.size in self.menu.item(new.name).sizes else None
+        return bool(reading.edits.edits)
 
-    def _clarify(self, draft: OrderDraft, text: str) -> Step:
-        item = draft.pending[0]
-        options = self.menu.item(item.name).sizes
-        size = parse_size(text)
-        if item.size is None and size in options:
-            item.size = size
-        if item.toppings is None and item.size is not None:
-            toppings = parse_toppings(self.menu, text)
-            if toppings or _NO_TOPPINGS.search(words(text)):
-                item.toppings = toppings
-        if item.size is None or item.toppings is None:
-            return Step(self._question(item), draft)
-        draft.items.append(draft.pending.pop(0))
-        if draft.pending:
-            return Step(f"Added {self._line(item)}. {self._question(draft.pending[0])}", draft)
-        draft.stage = "anything_else" if draft.fulfilment else "items"
-        return Step(f"Added {self._line(item)}. {self._next_prompt(draft)}", draft)
+    def _apply_items(self, draft: OrderDraft, parsed: Parsed, reading: Reading, notes: list[str]) -> bool:
+        """Answers to the pending question, late toppings and sizes, then the new items."""
+        changed = False
+        target = self.changes.find(draft, reading.edits.target) if reading.edits.target else None
+        head = draft.pending[0] if draft.pending and target is None else None
+        if head is not None:
+            changed = self._answer_pending(draft, head, parsed, reading)
+        elif parsed.toppings or parsed.plain:
+            line = target or self.changes.last_topped(draft)
+            if line is not None and parsed.toppings:
+                notes.append(self.changes.add_toppings(line, parsed.toppings))
+            elif line is not None:
+                line.toppings = []
+            changed = line is not None
+        if parsed.size and head is None and not parsed.lines:
+            line = target or (draft.items[-1] if draft.items else None)
+            if line is not None:
+                notes.append(self.changes.resize(line, parsed.size))
+                changed = True
+        added = self._settle(draft) + self._add(draft, parsed)
+        if added:
+            notes.append(f"Added {describe_lines(self.menu, added)}.")
+        notes.append(self.answers.refusals(parsed))
+        return changed or bool(parsed.lines) or bool(parsed.unknown)
 
-    def _fulfilment(self, draft: OrderDraft, text: str) -> Step:
-        said = words(text)
-        if _PICKUP.search(said):
+    def _answer_pending(self, draft: OrderDraft, head: LineItem, parsed: Parsed, reading: Reading) -> bool:
+        """Size and toppings for the item asked about (and its equal twins asked with it)."""
+        twins = [line for line in draft.pending if line == head]
+        sizes = self.menu.item(head.name).sizes
+        plain = parsed.plain or (head.size is not None and (reading.no or reading.done))
+        before = [line.model_copy() for line in twins]
+        for line in twins:
+            if line.size is None and parsed.size in sizes:
+                line.size = parsed.size
+            if line.toppings is None and (parsed.toppings or plain):
+                line.toppings = list(parsed.toppings)
+        return twins != before
+
+    def _add(self, draft: OrderDraft, parsed: Parsed) -> list[LineItem]:
+        """The new lines, complete ones into the order, the rest to be asked about; the complete ones."""
+        added = []
+        for found in parsed.lines:
+            entry = self.menu.item(found.name)
+            toppings = found.toppings if entry.takes_toppings else []
+            for _ in range(found.quantity):
+                line = LineItem(name=found.name, size=found.size or entry.single_size, toppings=toppings)
+                (draft.items if self._complete(line) else draft.pending).append(line)
+                added += [line] if self._complete(line) else []
+        return added
+
+    def _settle(self, draft: OrderDraft) -> list[LineItem]:
+        """Move every pending item that is now complete into the order; the items moved."""
+        done = [line for line in draft.pending if self._complete(line)]
+        draft.items += done
+        draft.pending = [line for line in draft.pending if not self._complete(line)]
+        return done
+
+    def _complete(self, line: LineItem) -> bool:
+        return line.size is not None and line.toppings is not None
+
+    def _set_fulfilment(self, draft: OrderDraft, reading: Reading) -> None:
+        if reading.fulfilment == "pickup":
             draft.fulfilment = Fulfilment(type="pickup")
-            return self._summary(draft)
-        if _DELIVERY.search(said):
-            address = _ADDRESS_AFTER.search(text)
-            draft.fulfilment = Fulfilment(type="delivery")
-            if address is None:
-                draft.stage = "address"
-                return Step("What is the delivery address?", draft)
-            return self._address(draft, address.group("address"))
-        return Step("Is that for pickup or delivery?", draft)
+            return
+        known = draft.fulfilment.address if draft.fulfilment else None
+        draft.fulfilment = Fulfilment(type="delivery", address=reading.address or known)
 
-    def _address(self, draft: OrderDraft, text: str) -> Step:
-        address = " ".join(text.split()).strip(" .")
-        if len(address) < 5:
-            return Step("Please give the full delivery address.", draft)
-        draft.fulfilment = Fulfilment(type="delivery", address=address)
-        return self._summary(draft)
-
-    def _advance(self, draft: OrderDraft) -> Step:
-        if not draft.items:
-            draft.stage = "items"
-            return Step(f"Your order is empty. What would you like?\n{self.menu.describe()}", draft)
-        if draft.fulfilment is None:
-            draft.stage = "fulfilment"
-            return Step("Is that for pickup or delivery?", draft)
-        draft.stage = "confirm"
-        total = money(Decimal(str(price_order(self.menu, draft)["total"])))
-        return Step(f"Shall I place your order for {total} {self.menu.currency}? (yes / no)", draft)
-
-    def _summary(self, draft: OrderDraft) -> Step:
-        draft.stage = "anything_else"
-        order = price_order(self.menu, draft)
-        lines = "\n".join(
-            f"- {self._line(i)}: {money(Decimal(str(o['price'])))}"
-            for i, o in zip(draft.items, order["items"], strict=True)
-        )
-        where = (
-            "pickup"
-            if draft.fulfilment is None or draft.fulfilment.type == "pickup"
-            else (f"delivery to {draft.fulfilment.address}")
-        )
-        total = money(Decimal(str(order["total"])))
-        return Step(
-            f"Here is your order ({where}):\n{lines}\nTotal: {total} {self.menu.currency}\n" + _ANYTHING_ELSE,
-            draft,
-        )
-
-    def _remove(self, draft: OrderDraft, text: str) -> Step:
-        removed = []
-        for target in parse_keywords(self.menu, text).items:
-            for pool in (draft.pending, draft.items):
-                match = next(
-                    (i for i in reversed(pool) if i.name == target.name and target.size in (None, i.size)),
-                    None,
-                )
-                if match is not None:
-                    pool.remove(match)
-                    removed.append(self._line(match))
-                    break
-        if not draft.pending and draft.stage == "clarify":
-            draft.stage = "anything_else" if draft.fulfilment else "items"
-        if not removed:
-            return Step("That isn't in your order. " + self._next_prompt(draft), draft)
-        return Step(f"Removed {', '.join(removed)}. " + self._next_prompt(draft), draft)
-
-    def _next_prompt(self, draft: OrderDraft) -> str:
+    def _ask_next(self, draft: OrderDraft, notes: list[str]) -> Step:
+        """The notes, then the one question the order still needs (the summary when nothing)."""
+        said = " ".join(note for note in notes if note)
         if draft.pending:
-            return self._question(draft.pending[0])
-        if draft.fulfilment is not None:
-            return self._summary(draft).text
-        return _ANYTHING_ELSE
+            draft.stage, question = "clarify", self.question(draft.pending[0], draft)
+        elif not draft.items:
+            draft.stage, draft.done, question = "items", False, "What would you like?"
+        elif not draft.done:
+            draft.stage, question = "items", ANYTHING_ELSE
+        elif draft.fulfilment is None:
+            draft.stage, question = "fulfilment", "Is that for pickup or delivery?"
+        elif draft.fulfilment.type == "delivery" and not draft.fulfilment.address:
+            draft.stage, question = "address", "What is the delivery address?"
+        else:
+            draft.stage, question = "confirm", f"{summary(self.menu, draft)}\n{CONFIRM_QUESTION}"
+        return Step(
+            f"{said}\n{question}" if "\n" in question and said else f"{said} {question}".strip(), draft
+        )
 
-    def _question(self, item: LineItem) -> str:
+    def question(self, item: LineItem, draft: OrderDraft) -> str:
+        """The size, else the toppings question for ``item`` (and its equal twins)."""
+        twins = sum(1 for line in draft.pending if line == item)
         entry = self.menu.item(item.name)
+        named = f"{twins} {entry.label}s" if twins > 1 else f"{entry.label}"
         if item.size is None:
             sizes = ", ".join(f"{size} ({money(price)})" for size, price in entry.sizes.items())
-            return f"What size would you like for the {entry.label}: {sizes}?"
+            return f"What size would you like for the {named}: {sizes}?"
         extras = ", ".join(f"{t.name} ({money(t.price)})" for t in self.menu.toppings)
-        return f'Any toppings on the {item.size} {entry.label}? We have {extras}; or say "no toppings".'
+        return f'Any toppings on the {item.size} {named}? We have {extras}; or say "no toppings".'
 
-    def _line(self, item: LineItem) -> str:
-        entry = self.menu.item(item.name)
-        size = "" if item.size in (None, entry.single_size) else f"{item.size} "
-        extras = f" with {', '.join(item.toppings)}" if item.toppings else ""
-        return f"{size}{entry.label}{extras}"
+    def _place(self, draft: OrderDraft) -> Step:
+        order = price_order(self.menu, draft)
+        where = fulfilment_text(draft.fulfilment)
+        text = f"Thank you! Your order is placed: {order_total(self.menu, draft)}, for {where}."
+        return Step(text, draft, "confirmed", order)
 
-
-def _fulfilment_only(said: str, understood: Extraction | None) -> bool:
-    """Pickup or delivery said outright, with no item (so an early "pickup" is not lost)."""
-    return not (understood and understood.items) and bool(_PICKUP.search(said) or _DELIVERY.search(said))
-
-
-def price_order(menu: Menu, draft: OrderDraft) -> dict[str, Any]:
-    """The order JSON of a complete draft, every price and the total computed from the menu."""
-    items: list[dict[str, Any]] = []
-    total = Decimal(0)
-    for line in draft.items:
-        entry = menu.item(line.name)
-        size = line.size or entry.single_size or ""
-        toppings = line.toppings or []
-        price = menu.price(line.name, size, toppings)
-        total += price
-        record: dict[str, Any] = {"kind": entry.kind, "name": line.name, "size": size}
-        if entry.kind == "pizza":
-            record["toppings"] = list(toppings)
-        items.append(record | {"price": float(price)})
-    fulfilment = draft.fulfilment.model_dump(mode="json") if draft.fulfilment else None
-    return {"items": items, "fulfilment": fulfilment, "total": float(total), "currency": menu.currency}
+    def _not_found(self) -> str:
+        return f"Sorry, I didn't find that on our menu. We have:\n{self.menu.describe()}"

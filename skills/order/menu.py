@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from conversation.errors import ConfigError
 
-Kind = Literal["pizza", "side", "drink"]
+Kind = Literal["pizza", "main", "side", "drink"]
 SINGLE_SIZE = "regular"
 SIZE_ORDER = ("large", "medium", "small", SINGLE_SIZE)
 
@@ -25,6 +25,10 @@ class MenuItem(BaseModel):
     name: str
     sizes: dict[str, Decimal] = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
+    noun: str | None = None
+    """The word that follows the name ("pizza", "burger"); "pizza" for pizzas unless set."""
+    topped: bool | None = None
+    """Whether the menu's toppings go on it; pizzas and mains unless set."""
 
     @field_validator("sizes")
     @classmethod
@@ -35,9 +39,19 @@ class MenuItem(BaseModel):
         return dict(sorted(sizes.items(), key=lambda pair: SIZE_ORDER.index(pair[0])))
 
     @property
+    def head(self) -> str | None:
+        """The generic word for it ("pizza"), if it has one."""
+        return self.noun or ("pizza" if self.kind == "pizza" else None)
+
+    @property
     def label(self) -> str:
         """How the item is called in a sentence ("pepperoni pizza", "fries")."""
-        return f"{self.name} pizza" if self.kind == "pizza" else self.name
+        return f"{self.name} {self.head}" if self.head else self.name
+
+    @property
+    def takes_toppings(self) -> bool:
+        """Whether the customer is asked about toppings for it."""
+        return self.topped if self.topped is not None else self.kind in ("pizza", "main")
 
     @property
     def single_size(self) -> str | None:
@@ -87,6 +101,10 @@ class Menu(BaseModel):
         item = self.item(name)
         return item.sizes[size] + sum((self.topping(t).price for t in toppings), Decimal(0))
 
+    def in_menu_order(self, toppings: list[str]) -> list[str]:
+        """The toppings once each, in the order the menu lists them."""
+        return [t.name for t in self.toppings if t.name in toppings]
+
     def sizes(self) -> list[str]:
         """Every size any item comes in, largest first."""
         used = {size for item in self.items for size in item.sizes}
@@ -95,14 +113,41 @@ class Menu(BaseModel):
     def describe(self) -> str:
         """The menu as plain text lines, for people and prompts."""
         lines = []
-        for kind in ("pizza", "side", "drink"):
+        for kind in ("pizza", "main", "side", "drink"):
             for item in (i for i in self.items if i.kind == kind):
                 prices = ", ".join(f"{size} {money(price)}" for size, price in item.sizes.items())
                 lines.append(f"- {item.label}: {prices}")
         if self.toppings:
             extras = ", ".join(f"{t.name} {money(t.price)}" for t in self.toppings)
-            lines.append(f"- toppings (pizza only): {extras}")
+            heads = sorted({i.head or i.name for i in self.items if i.takes_toppings})
+            lines.append(f"- toppings ({', '.join(heads)} only): {extras}")
         return "\n".join(lines)
+
+
+def item_phrases(item: MenuItem) -> list[str]:
+    """Every way of naming ``item``: name, label, aliases, with their plurals."""
+    return with_plurals([item.name, item.label, *item.aliases])
+
+
+def topping_phrases(topping: Topping) -> list[str]:
+    """Every way of naming ``topping``: name and aliases, with their plurals."""
+    return with_plurals([topping.name, *topping.aliases])
+
+
+def with_plurals(names: list[str]) -> list[str]:
+    """The names as lower-case words, each followed by its plural ("sprite", "sprites")."""
+    phrases = [words(name).strip() for name in names]
+    return list(dict.fromkeys([*phrases, *(plural for p in phrases if (plural := _plural(p)) != p)]))
+
+
+def _plural(phrase: str) -> str:
+    if phrase.endswith("s"):
+        return phrase
+    if re.search(r"(x|ch|sh)$", phrase):
+        return phrase + "es"
+    if re.search(r"[^aeiou]y$", phrase):
+        return phrase[:-1] + "ies"
+    return phrase + "s"
 
 
 def money(amount: Decimal) -> str:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from conversation.llm.base import Completion
 from conversation.types import Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
-from skills.order.dialogue import OrderDialogue, OrderDraft
-from skills.order.extract import Extraction, extract_with_model, parse_keywords
+from skills.order.dialogue import OrderDialogue
+from skills.order.draft import OrderDraft
+from skills.order.extract import adopt, extract_with_model, needs_model
 from skills.order.menu import Menu, load_menu
+from skills.order.repair import claims, recognises, reminder
 from skills.order.sink import OrderSink
 
 
@@ -42,20 +46,25 @@ class OrderSkill:
             await self.sink.aclose()
 
     async def handle(self, request: SkillRequest) -> SkillResponse:
-        """One customer message: understand it (model, then keywords), advance the dialogue."""
+        """One customer message: read it by code (the model only when code understood nothing), advance."""
         try:
             draft = OrderDraft.model_validate(request.state) if request.state else None
         except ValidationError:
             draft = None
         opening = draft is None
         draft = draft or OrderDraft()
-        if opening and not request.text.strip():
+        reading = self.dialogue.read(draft, request.text)
+        if opening and (not request.text.strip() or reading.greeting):
             return self._respond(self.dialogue.greeting(), draft)
-        understood: Extraction | None = None
         prompt, completion = "", None
-        if self.dialogue.wants_items(draft, request.text):
-            understood, prompt, completion = await self._understand(request)
-        step = self.dialogue.step(draft, request.text, understood)
+        if needs_model(draft, reading):
+            call = await extract_with_model(
+                request.llm, self.dialogue.lexicon, request.text, request.message.scope.key
+            )
+            prompt, completion = render_prompt(call.messages), call.completion
+            if call.extraction is not None:
+                adopt(reading, call.extraction)
+        step = self.dialogue.step(draft, reading)
         text = f"{self.dialogue.welcome()} {step.text}" if opening and step.outcome == "open" else step.text
         if step.outcome == "open":
             return self._respond(text, step.draft, prompt, completion)
@@ -67,18 +76,17 @@ class OrderSkill:
             completion=completion,
         )
 
-    async def _understand(self, request: SkillRequest) -> tuple[Extraction, str, Completion]:
-        """The model's grounded extraction when it found items, else the keyword parser's."""
-        call = await extract_with_model(request.llm, self.menu, request.text, request.message.scope.key)
-        keywords = parse_keywords(self.menu, request.text)
-        model = call.extraction or Extraction()
-        chosen = model if model.items else keywords
-        refused = list(dict.fromkeys([*model.not_on_menu, *keywords.not_on_menu]))
-        return (
-            Extraction(items=chosen.items, not_on_menu=refused),
-            render_prompt(call.messages),
-            call.completion,
-        )
+    def claims(self, text: str, state: Mapping[str, Any]) -> bool | None:
+        """Whether a free-text turn is for the open order (see ``repair.claims``)."""
+        return claims(self.dialogue, text, state)
+
+    def reminder(self, state: Mapping[str, Any]) -> str:
+        """One line saying where the parked order stopped."""
+        return reminder(self.dialogue, state)
+
+    def recognises(self, text: str) -> bool:
+        """Whether free text plainly starts an order ("can I get two cheese pizzas")."""
+        return recognises(self.dialogue, text)
 
     def _respond(
         self, text: str, draft: OrderDraft, prompt: str = "", completion: Completion | None = None

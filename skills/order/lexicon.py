@@ -1,0 +1,95 @@
+"""A message as tokens over one menu: items, toppings, sizes, quantities, generic nouns, words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from skills.order.menu import Menu, item_phrases, topping_phrases, with_plurals
+
+TokenKind = Literal["item", "topping", "size", "number", "noun", "plain", "word", "stop"]
+MAX_QUANTITY = 20
+SIZE_WORDS = {"large": "large", "big": "large", "medium": "medium", "small": "small", "regular": "regular"}
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+NUMBER_WORDS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "couple of": 2}
+NUMBER_WORDS |= {"a pair of": 2, "a couple": 2, "a dozen": 12}
+PLAIN_PHRASES = (
+    "no toppings", "no topping", "no extra toppings", "no extras", "without toppings", "plain",
+    "nothing on it", "nothing on them", "as is", "no extra topping", "without any toppings",
+)  # fmt: skip
+STOP_WORDS = ("and", "plus", "also", "then", "or", "but")
+"""Words that end one phrase of a list the way a comma does."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One unit of a message: a menu phrase with its canonical value, a word, or a stop."""
+
+    kind: TokenKind
+    value: str
+    """Item or topping name, size, quantity (as digits), noun, the word itself, or the stop mark."""
+    said: str = ""
+    """The words as said (for a menu phrase or a quantity)."""
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text`` (for word lists written as prose)."""
+    return frozenset(text.split())
+
+
+def normalise(text: str) -> str:
+    """Lower case, curly quotes straightened, apostrophes and dashes turned into spaces."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"['\u2013\u2014]|(?<=\s)-(?=\s)|-(?=\s)", " ", text).replace("-", " ")
+
+
+class Lexicon:
+    """The phrases of one menu and of ordering in general, matched longest first."""
+
+    def __init__(self, menu: Menu) -> None:
+        self.menu = menu
+        entries: list[tuple[str, TokenKind, str]] = []
+        entries += [(word, "number", str(n)) for word, n in NUMBER_WORDS.items()]
+        entries += [(str(n), "number", str(n)) for n in range(1, MAX_QUANTITY + 1)]
+        entries += [(word, "size", size) for word, size in SIZE_WORDS.items()]
+        entries += [(phrase, "plain", "plain") for phrase in PLAIN_PHRASES]
+        nouns = {item.head for item in menu.items if item.head}
+        entries += [(phrase, "noun", noun) for noun in nouns for phrase in with_plurals([noun])]
+        for topping in menu.toppings:
+            entries += [(phrase, "topping", topping.name) for phrase in topping_phrases(topping)]
+        for item in menu.items:
+            entries += [(phrase, "item", item.name) for phrase in item_phrases(item)]
+        self.phrases = {tuple(phrase.split()): (kind, value) for phrase, kind, value in entries}
+        self.longest = max(len(phrase) for phrase in self.phrases)
+
+    def tokenise(self, text: str) -> list[Token]:
+        """The message's tokens, menu phrases matched longest first at each position."""
+        pieces = re.findall(r"[a-z0-9]+|[,.;:!?()/]", normalise(text))
+        tokens: list[Token] = []
+        at = 0
+        while at < len(pieces):
+            for size in range(min(self.longest, len(pieces) - at), 0, -1):
+                phrase = tuple(pieces[at : at + size])
+                if phrase in self.phrases:
+                    kind, value = self.phrases[phrase]
+                    tokens.append(Token(kind, value, " ".join(phrase)))
+                    at += size
+                    break
+            else:
+                piece = pieces[at]
+                stop = not piece.isalnum() or piece in STOP_WORDS
+                tokens.append(Token("stop", piece) if stop else Token("word", piece))
+                at += 1
+        return tokens
+
+
+def segments(tokens: list[Token]) -> list[list[Token]]:
+    """The tokens split at stops (punctuation, "and", "then"...), empty parts left out."""
+    parts: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.kind == "stop":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [part for part in parts if part]
