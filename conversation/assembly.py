@@ -41,7 +41,11 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
             tuple(settings.detect_languages or DEFAULT_LANGUAGES), tuple(settings.team_languages)
         ),
         "proofread": ProofreadSkill(),
-        "reply": ReplySkill(settings.reply_temperature, settings.customer_service_contact),
+        "reply": ReplySkill(
+            settings.reply_temperature,
+            settings.customer_service_contact,
+            allowed_commitments=settings.reply_allowed_commitments,
+        ),
         "ask": DocsSkill(docs_config(settings), database, settings.max_reply_tokens),
     }
     limits = EngineLimits(

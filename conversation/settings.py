@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     """What the translate skill translates into when no target is given."""
     reply_temperature: float = Field(0.7, ge=0, le=2)
     customer_service_contact: str = "our customer service team"
+    reply_allowed_commitments: list[str] = Field(default_factory=list)
+    """What a reply may promise (refund, reimbursement, replacement, compensation, credit, discount,
+    voucher, free); sentences promising any other kind are removed from every draft."""
     # -- skills: routing of free text and the order sink --
     intent_classifier: bool = True
     """Route free text by the intent classifier (MiniLM examples, the model when unsure); off: chat."""
