@@ -6,6 +6,7 @@ from conversation.admin import build_administration
 from conversation.classifier import NearestExamplesClassifier
 from conversation.context import ContextCache
 from conversation.engine import Engine, EngineLimits
+from conversation.help import HelpSkill
 from conversation.llm import LLM, make_llm
 from conversation.router import Router
 from conversation.settings import Settings
@@ -35,7 +36,6 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         WebhookPolicy(webhook, first_retry_s=settings.order_webhook_retry_s) if webhook else None,
     )
     skills: dict[str, Skill] = {
-        "chat": ChatSkill(settings.persona, settings.max_reply_tokens),
         "order": OrderSkill(menu_path=settings.order_menu, sink=order_sink),
         "translate": TranslateSkill(
             tuple(settings.detect_languages or DEFAULT_LANGUAGES), tuple(settings.team_languages)
@@ -48,6 +48,10 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         ),
         "ask": DocsSkill(docs_config(settings), database, settings.max_reply_tokens),
     }
+    tasks = {name: skill.description for name, skill in skills.items()}
+    skills["chat"] = ChatSkill(
+        settings.persona, settings.max_reply_tokens, tasks | {HelpSkill.name: HelpSkill.description}
+    )
     limits = EngineLimits(
         history_tokens=settings.history_tokens,
         max_message_chars=settings.max_message_chars,
@@ -56,7 +60,8 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         lease_s=settings.scope_lease_s,
         poll_s=settings.poll_s,
     )
-    classifier = NearestExamplesClassifier(skills, llm) if settings.intent_classifier else None
+    guesser = llm if settings.intent_model_fallback else None
+    classifier = NearestExamplesClassifier(skills, guesser) if settings.intent_classifier else None
     ledger = Ledger(database)
     contexts = ContextCache(ledger)
     admin = build_administration(database, settings, skills, contexts.forget_user)

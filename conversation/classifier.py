@@ -1,10 +1,11 @@
-"""The intent classifier: nearest labelled examples on MiniLM embeddings, the model when unsure.
+"""The intent classifier: nearest labelled examples on MiniLM embeddings, optionally the model when unsure.
 
-Free text without a command and outside an open dialogue comes here. Each skill has a few
-example utterances (``skills/prompts/intents.toml``) plus its description; a message goes to the
-skill of its most similar examples when that skill is clearly ahead. Otherwise the model picks,
-at temperature 0, under a JSON schema whose only values are the skill names (and "none"), and
-its answer is validated before use. None means the router's fallback (chat).
+Free text without a command, outside an open dialogue and not recognised by a skill's own request
+wording comes here. Each skill has a few example utterances (``skills/prompts/intents.toml``) plus
+its description; a message goes to the skill of its most similar examples when that skill is
+clearly ahead. Otherwise, when given a model, the model picks at temperature 0 under a JSON schema
+whose only values are the skill names (and "none"), and its answer is validated before use. None
+means the router's fallback (chat).
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ class Embedder(Protocol):
 class Thresholds:
     """When the nearest examples decide on their own."""
 
-    confident: float = 0.25
-    """The best skill's score must reach this ..."""
-    margin: float = 0.10
+    confident: float = 0.5
+    """The best skill's score must reach this ...
+
+    High on purpose: the router asks the skills' own request wording first, so what comes here is
+    mostly conversation; below this, topic alone (pizza, a language, a review) passed for a request.
+    """
+    margin: float = 0.15
     """... and lead the runner-up by this much."""
 
 

@@ -15,7 +15,7 @@ class ChatSkill:
     """Answers with the persona as system prompt and the scope's recent turns as context."""
 
     name = "chat"
-    description = "General conversation."
+    description = "Small talk, opinions, advice, general questions, and what you told me earlier."
 
     def __init__(self, persona: str, max_tokens: int = 512, skills: Mapping[str, str] | None = None) -> None:
         """``skills``: the bot's other skills (command -> description), told to the model to name them."""
