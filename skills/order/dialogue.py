@@ -185,9 +185,8 @@ class OrderDialogue:
             draft.stage, question = "address", "What is the delivery address?"
         else:
             draft.stage, question = "confirm", f"{summary(self.menu, draft)}\n{CONFIRM_QUESTION}"
-        return Step(
-            f"{said}\n{question}" if "\n" in question and said else f"{said} {question}".strip(), draft
-        )
+        joint = "\n" if "\n" in question + said else " "
+        return Step(f"{said}{joint}{question}".strip(), draft)
 
     def question(self, item: LineItem, draft: OrderDraft) -> str:
         """The size, else the toppings question for ``item`` (and its equal twins)."""

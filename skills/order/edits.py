@@ -92,7 +92,7 @@ def _edit_at(tokens: list[Token], at: int, found: Edits) -> int:
 
 
 def _swap(tokens: list[Token], at: int, found: Edits) -> int:
-    """ "swap the coke for a sprite", "change the coke to a large" (a resize), "change it to medium"."""
+    """Swap verbs: "swap the coke for a sprite"; "change the coke to a large" is a resize."""
     refs, used = _refs(tokens, at + 1, pronouns=True)
     end = at + 1 + used
     if not refs or end >= len(tokens) or tokens[end].value not in CONNECTORS:
@@ -106,7 +106,7 @@ def _swap(tokens: list[Token], at: int, found: Edits) -> int:
 
 
 def _make(tokens: list[Token], at: int, found: Edits) -> int:
-    """ "make that a medium" (resize), "make the coke a sprite" (swap)."""
+    """The verb "make": "make that a medium" (a resize), "make the coke a sprite" (a swap)."""
     refs, used = _refs(tokens, at + 1, pronouns=True)
     if not refs:
         return 0

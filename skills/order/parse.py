@@ -7,21 +7,9 @@ from dataclasses import dataclass, field
 from skills.order.lexicon import Token, segments, word_set
 from skills.order.menu import Menu
 
-ANCHORS = {
-    "a",
-    "an",
-    "some",
-    "any",
-    "another",
-    "get",
-    "have",
-    "like",
-    "want",
-    "order",
-    "take",
-    "with",
-    "more",
-}
+ANCHORS = word_set(
+    "a an some any another get have like want order take with more sell serve carry offer stock got need"
+)
 """Words after which a customer names a thing: what follows, if not on the menu, is refused by name."""
 NOT_THINGS = word_set(
     """i me my we us our you your it its they them their he she this that these those there here
@@ -154,7 +142,7 @@ class _ItemParser:
             self.current.toppings = self.menu.in_menu_order([*(self.current.toppings or []), name])
 
     def _one_of_group(self, group: ParsedLine) -> None:
-        """ "three pizzas: one with mushrooms, ..." — one of the group becomes a line of its own."""
+        """A "one with mushrooms" after "three pizzas": one of the group becomes a line of its own."""
         if group.quantity == 1:
             self.current = self.last = group
             return
