@@ -321,6 +321,25 @@ async def test_an_item_is_removed_in_several_wordings(customer: Customer, place:
     assert [i["name"] for i in customer.state["items"]] == [place.drink]
 
 
+async def test_an_item_named_in_the_plural_changes_every_one_of_them(
+    customer: Customer, place: Place
+) -> None:
+    await customer.say(f"two small {place.drink_plural} and a small {place.side}")
+    await customer.say(f"make the {place.drink_plural} large")
+    assert [i["size"] for i in customer.state["items"] if i["name"] == place.drink] == ["large", "large"]
+    text = await customer.say(f"actually no {place.drink_plural}")
+
+    assert text.startswith(f"Removed 2 x large {place.drink}.")
+    assert [i["name"] for i in customer.state["items"]] == [place.side]
+
+
+async def test_a_generic_noun_asks_which_one(customer: Customer, place: Place) -> None:
+    noun = customer.skill.menu.item(place.main).head
+    text = await customer.say(f"can I order a {noun}?")
+
+    assert f"Which {noun} would you like:" in text and place.main in text and "don't have" not in text
+
+
 async def test_swap_replaces_an_item_rather_than_adding_one(customer: Customer, place: Place) -> None:
     await customer.say(f"a large {place.side} and a large {place.drink}")
     await customer.say(f"could you swap the {place.side} for a {place.flat}?")

@@ -30,6 +30,12 @@ class MenuAnswers:
         """A "Sorry, we don't have X." for each thing not on the menu."""
         return " ".join(f"Sorry, we don't have {thing}." for thing in parsed.unknown)
 
+    def which(self, noun: str) -> str:
+        """The question for a generic noun ordered without a name ("a pizza")."""
+        names = [item.name for item in self.menu.items if item.head == noun]
+        listed = names[0] if len(names) < 2 else ", ".join(names[:-1]) + " or " + names[-1]
+        return f"Which {noun} would you like: {listed}?"
+
     def _prices(self, parsed: Parsed, yes: bool) -> list[str]:
         opening = "yes, we have " if yes else ""
         parts = []

@@ -20,14 +20,17 @@ class DraftChanges:
         line = self.find(draft, edit.ref)
         if line is None:
             return f"There is no {self._named(edit.ref)} in your order.", None
+        every = (
+            [i for i in [*draft.items, *draft.pending] if i.name == line.name] if edit.ref.every else [line]
+        )
         if edit.action == "resize":
-            return self.resize(line, edit.size or ""), None
+            return " ".join(dict.fromkeys(self.resize(i, edit.size or "") for i in every)), None
         if edit.action == "keep":
             others = [i for i in [*draft.items, *draft.pending] if i is not line]
             self._drop(draft, others)
             return (f"Removed {describe_lines(self.menu, others)}." if others else ""), None
-        self._drop(draft, [line])
-        return ("" if edit.action == "swap" else f"Removed {describe_line(self.menu, line)}."), line
+        self._drop(draft, every)
+        return ("" if edit.action == "swap" else f"Removed {describe_lines(self.menu, every)}."), line
 
     def find(self, draft: OrderDraft, ref: Ref) -> LineItem | None:
         """The last item (pending ones first) that ``ref`` points at."""

@@ -107,7 +107,7 @@ class OrderDialogue:
         """Answers to the pending question, late toppings and sizes, then the new items."""
         changed = False
         target = self.changes.find(draft, reading.edits.target) if reading.edits.target else None
-        head = draft.pending[0] if draft.pending and target is None else None
+        head = draft.pending[0] if draft.pending and target in (None, draft.pending[0]) else None
         if head is not None:
             changed = self._answer_pending(draft, head, parsed, reading)
         elif parsed.toppings or parsed.plain:
@@ -126,7 +126,8 @@ class OrderDialogue:
         if added:
             notes.append(f"Added {describe_lines(self.menu, added)}.")
         notes.append(self.answers.refusals(parsed))
-        return changed or bool(parsed.lines) or bool(parsed.unknown)
+        notes += [self.answers.which(noun) for noun in dict.fromkeys(parsed.unnamed)]
+        return changed or bool(parsed.lines or parsed.unknown or parsed.unnamed)
 
     def _answer_pending(self, draft: OrderDraft, head: LineItem, parsed: Parsed, reading: Reading) -> bool:
         """Size and toppings for the item asked about (and its equal twins asked with it)."""
@@ -176,7 +177,8 @@ class OrderDialogue:
         if draft.pending:
             draft.stage, question = "clarify", self.question(draft.pending[0], draft)
         elif not draft.items:
-            draft.stage, draft.done, question = "items", False, "What would you like?"
+            asked = said.endswith("?")
+            draft.stage, draft.done, question = "items", False, "" if asked else "What would you like?"
         elif not draft.done:
             draft.stage, question = "items", ANYTHING_ELSE
         elif draft.fulfilment is None:

@@ -28,6 +28,8 @@ class Ref:
     noun: str | None = None
     size: str | None = None
     topping: str | None = None
+    every: bool = False
+    """Named in the plural: every such item."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +134,14 @@ def _refs(tokens: list[Token], at: int, many: bool = False, pronouns: bool = Fal
     while end < len(tokens):
         token = tokens[end]
         if token.kind == "size":
+            if end + 1 >= len(tokens) or tokens[end + 1].kind not in ("item", "noun"):
+                break
             size = token.value
         elif token.kind == "item":
-            refs.append(Ref(name=token.value, size=size))
+            counted = (
+                end > at and tokens[end - 1].kind == "number" and tokens[end - 1].said in ("one", "a", "an")
+            )
+            refs.append(Ref(name=token.value, size=size, every=token.plural and not counted))
             size = None
         elif token.kind == "noun":
             if not refs or refs[-1].name is None:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from skills.order.menu import Menu, item_phrases, topping_phrases, with_plurals
+from skills.order.menu import Menu, item_phrases, topping_phrases, with_plurals, words
 
 TokenKind = Literal["item", "topping", "size", "number", "noun", "plain", "word", "stop"]
 MAX_QUANTITY = 20
@@ -31,6 +31,8 @@ class Token:
     """Item or topping name, size, quantity (as digits), noun, the word itself, or the stop mark."""
     said: str = ""
     """The words as said (for a menu phrase or a quantity)."""
+    plural: bool = False
+    """An item named in the plural ("the cokes": every coke)."""
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -61,6 +63,8 @@ class Lexicon:
         for item in menu.items:
             entries += [(phrase, "item", item.name) for phrase in item_phrases(item)]
         self.phrases = {tuple(phrase.split()): (kind, value) for phrase, kind, value in entries}
+        singular = {words(n).strip() for i in menu.items for n in [i.name, i.label, *i.aliases]}
+        self.plurals = {phrase for i in menu.items for phrase in item_phrases(i)} - singular
         self.longest = max(len(phrase) for phrase in self.phrases)
 
     def tokenise(self, text: str) -> list[Token]:
@@ -73,7 +77,8 @@ class Lexicon:
                 phrase = tuple(pieces[at : at + size])
                 if phrase in self.phrases:
                     kind, value = self.phrases[phrase]
-                    tokens.append(Token(kind, value, " ".join(phrase)))
+                    said = " ".join(phrase)
+                    tokens.append(Token(kind, value, said, kind == "item" and said in self.plurals))
                     at += size
                     break
             else:

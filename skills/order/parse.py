@@ -66,6 +66,8 @@ class Parsed:
     """"no toppings" said with no item of this message to go on."""
     unknown: list[str] = field(default_factory=list)
     """Things named as if ordered that are not on the menu ("calzone", "hawaiian pizza")."""
+    unnamed: list[str] = field(default_factory=list)
+    """Generic nouns ordered without saying which ("a large pizza")."""
 
 
 def parse_items(menu: Menu, tokens: list[Token]) -> Parsed:
@@ -91,9 +93,14 @@ class _ItemParser:
         """The last line of several topped items, from which "one with ..." splits one off."""
         self.last: ParsedLine | None = None
         """The line named last, which a size said after it ("sprites, large ones") goes on."""
+        self.previous = "stop"
 
     def take(self, token: Token, ahead: str) -> None:
         """Use one token; ``ahead`` (the kind of what follows, past sizes) decides what it goes with."""
+        self._take(token, ahead)
+        self.previous = token.kind
+
+    def _take(self, token: Token, ahead: str) -> None:
         if token.kind == "number" and token.said == "one" and self.group and ahead not in ("item", "noun"):
             self._one_of_group(self.group)
         elif token.kind == "number":
@@ -109,6 +116,8 @@ class _ItemParser:
                 self.current.toppings = []
             else:
                 self.result.plain = True
+        elif token.kind == "noun" and self.previous in ("number", "size"):
+            self.result.unnamed.append(token.value)
         elif token.kind == "stop":
             self.quantity, self.size = None, None
         elif token.value in ("other", "rest", "others") and self.group is not None:

@@ -108,7 +108,8 @@ class Reading:
     def names_items(self) -> bool:
         """Whether the message names anything on the menu or a change to the order."""
         parsed = self.parsed
-        return bool(parsed.lines or parsed.toppings or parsed.size or parsed.plain or self.edits.edits)
+        named = parsed.lines or parsed.unnamed or parsed.toppings or parsed.size or parsed.plain
+        return bool(named or self.edits.edits)
 
 
 def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading:
