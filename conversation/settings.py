@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     order_menu: Path | None = None
     """A TOML menu for the order skill; None means the course's pizzeria."""
     detect_languages: list[str] | None = None
-    """ISO 639-1 codes the translate skill's detector chooses from; None means ten common ones."""
+    """ISO 639-1 codes the translate skill's detector chooses from; None means all 75 lingua knows."""
     team_languages: list[str] = Field(default_factory=lambda: ["en"])
     """What the translate skill translates into when no target is given."""
     reply_temperature: float = Field(0.7, ge=0, le=2)

@@ -11,11 +11,10 @@ from conversation.llm.base import ChatMessage, GenerationOptions
 from conversation.types import Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
 from skills.prompts import load_prompts, unwrap
+from skills.proofread_request import asks_for_proofreading, split_request
 
 NO_ERRORS = "No errors found"
 _REWRITE = re.compile(r"^for\s+(?P<audience>[^:]+):\s*(?P<text>.+)$", re.IGNORECASE | re.DOTALL)
-_ASKED = re.compile(r"^(?:please\s+)?proofread(?:\s+this|\s+my\s+text)?\s*:\s*", re.IGNORECASE)
-"""A request phrased in words ("proofread this: ..."), as free text routed here by the classifier."""
 _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 _MARKDOWN = re.compile(r"[\\*_~`|]")
 """Characters that would start or end inline Markdown (Discord) inside a redline's text."""
@@ -33,7 +32,9 @@ _STYLE_ONLY = (
     (re.compile(r",(?=\s+(?:and|or)\b)"), ""),
 )
 """Rewrites that are style, not corrections: contractions spelt out, a comma before "and"/"or"."""
+_PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 USAGE = "Usage: /proofread <text> | /proofread for <audience or style>: <text>"
+ASK_FOR_TEXT = 'Send the text to proofread after your request, e.g. "Please proofread: <text>".'
 
 
 class RedlineSegment(TypedDict):
@@ -108,6 +109,28 @@ def render_redline_html(diff: RedlineDiff) -> str:
     return "".join(parts)
 
 
+def without_trivial_changes(original: str, corrected: str) -> str:
+    """``corrected`` with the model's changes that are no correction undone.
+
+    Whitespace, curly versus straight quotes, a final period added and a capitalised first letter
+    keep the original's form, so neither "No errors found" nor the redline depends on them.
+    """
+    before, after = _TOKENS.findall(original), _TOKENS.findall(corrected)
+    matcher = difflib.SequenceMatcher(
+        None, [_trivial_form(t) for t in before], [_trivial_form(t) for t in after], autojunk=False
+    )
+    kept = [
+        "".join(before[i1:i2] if tag == "equal" else after[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    text = "".join(kept)
+    if original[:1].islower() and text[:1] == original[:1].upper():
+        text = original[:1] + text[1:]
+    if not original.endswith(".") and text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]
+    return text
+
+
 def same_text(a: str, b: str) -> bool:
     """Equal after whitespace normalisation, and up to style (contractions, a serial comma).
 
@@ -127,11 +150,19 @@ class ProofreadSkill:
         self.max_tokens = max_tokens
         self.prompts = load_prompts("proofread")
 
+    def recognises(self, text: str) -> bool:
+        """True when ``text`` plainly asks for proofreading (grammar, spelling, typos)."""
+        return asks_for_proofreading(text)
+
     async def handle(self, request: SkillRequest) -> SkillResponse:
-        """Ask the model for the corrected text; compare and diff in code."""
-        text = _ASKED.sub("", request.text.strip())
+        """Split off the request's wording, ask the model for the corrected text; compare and diff in code."""
+        text = request.text.strip()
+        asked = split_request(text)
+        if asked is not None:
+            text = asked.text
         if not text:
-            return SkillResponse([Reply(USAGE, skill=self.name, notice=True)])
+            notice = ASK_FOR_TEXT if asked is not None else USAGE
+            return SkillResponse([Reply(notice, skill=self.name, notice=True)])
         rewrite = _REWRITE.match(text)
         if rewrite is not None:
             text = rewrite.group("text").strip()
@@ -144,25 +175,30 @@ class ProofreadSkill:
         ]
         options = GenerationOptions(temperature=0.0, max_tokens=self.max_tokens)
         completion = await request.llm.complete(messages, options)
-        corrected = unwrap(completion.text)
-        if not corrected:
-            reply = Reply(
-                "Sorry, the model returned no text; please try again.", skill=self.name, notice=True
-            )
-        elif corrected.rstrip(".") == NO_ERRORS or same_text(corrected, text):
-            diff: RedlineDiff = [{"op": "equal", "text": text}]
-            reply = Reply(NO_ERRORS, skill=self.name, data={"corrected": text, "diff": diff})
-        else:
-            diff = redline(text, corrected)
-            shown = correction_text(corrected, render_redline_markdown(diff))
-            reply = Reply(shown, skill=self.name, data={"corrected": corrected, "diff": diff})
+        reply = self._reply(text, unwrap(completion.text))
         return SkillResponse([reply], prompt=render_prompt(messages), completion=completion)
+
+    def _reply(self, text: str, output: str) -> Reply:
+        """The model's output as a correction with its redline, "No errors found", or a notice."""
+        if not output:
+            return Reply("Sorry, the model returned no text; please try again.", skill=self.name, notice=True)
+        corrected = without_trivial_changes(text, output)
+        if output.rstrip(".") == NO_ERRORS or same_text(corrected, text):
+            diff: RedlineDiff = [{"op": "equal", "text": text}]
+            return Reply(NO_ERRORS, skill=self.name, data={"corrected": text, "diff": diff})
+        diff = redline(text, corrected)
+        shown = correction_text(corrected, render_redline_markdown(diff))
+        return Reply(shown, skill=self.name, data={"corrected": corrected, "diff": diff})
 
 
 def _plain_style(text: str) -> str:
     for pattern, replacement in _STYLE_ONLY:
         text = pattern.sub(replacement, text)
     return text
+
+
+def _trivial_form(token: str) -> str:
+    return " " if token.isspace() else token.translate(_PLAIN_QUOTES)
 
 
 def _append(diff: RedlineDiff, op: Literal["equal", "delete", "insert"], text: str) -> None:

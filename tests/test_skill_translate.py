@@ -49,8 +49,8 @@ async def test_one_translation_per_target_at_temperature_zero_with_a_strict_prom
     response = await ask(skill, llm, "to Spanish, fr formal: Hello there, my friend")
 
     (reply,) = response.replies
-    assert reply.data == {"detected": "en", "translations": {"es": "Hola", "fr": "Bonjour"}}
-    assert reply.text == "Detected: English\nSpanish: Hola\nFrench: Bonjour"
+    assert reply.data == {"detected": "en", "sure": True, "translations": {"es": "Hola", "fr": "Bonjour"}}
+    assert reply.text == "English \u2192 Spanish (formal): Hola\nEnglish \u2192 French (formal): Bonjour"
     assert [o.temperature for o in options] == [0.0, 0.0]
     system, user = llm.prompts[0]
     assert "from <English> into <Spanish>, using the formal form" in system.content
@@ -66,7 +66,8 @@ async def test_free_text_naming_the_target_in_words_is_translated_into_it(
     llm = FakeLLM(lambda messages: "Bonjour")
     response = await skill.handle(SkillRequest(Message("test", "u1", text, "e1"), text, [], {}, llm))
 
-    assert response.replies[0].data == {"detected": "en", "translations": {"fr": "Bonjour"}}
+    data = response.replies[0].data
+    assert data is not None and data["detected"] == "en" and data["translations"] == {"fr": "Bonjour"}
     assert llm.prompts[0][1].content == "```Hello there```"
 
 
@@ -86,6 +87,7 @@ async def test_without_a_command_a_message_is_translated_into_the_team_languages
 
     assert response.replies[0].data == {
         "detected": "es",
+        "sure": True,
         "translations": {"en": "translated", "fr": "translated"},
     }
 
