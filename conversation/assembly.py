@@ -7,6 +7,7 @@ from conversation.classifier import NearestExamplesClassifier
 from conversation.context import ContextCache
 from conversation.engine import Engine, EngineLimits
 from conversation.help import HelpSkill
+from conversation.limits import Admission, UserQuota
 from conversation.llm import LLM, make_llm
 from conversation.router import Router
 from conversation.settings import Settings
@@ -71,4 +72,10 @@ def build_engine(settings: Settings, llm: LLM | None = None) -> Engine:
         policy=admin.policy,
         commands_only=admin.commands_only,
     )
-    return Engine(ledger, llm, router, limits, contexts)
+    quota = UserQuota(
+        max_queued_per_user=settings.user_max_queued,
+        max_queued_per_scope=settings.scope_max_queued,
+        rate_per_minute=settings.user_rate_per_minute,
+        burst=settings.user_burst,
+    )
+    return Engine(ledger, llm, router, limits, contexts, admission=Admission(quota))

@@ -15,6 +15,7 @@ from conversation.batching import LedgerWriter
 from conversation.context import MAX_TURNS_KEPT, ContextCache, ScopeContext, as_turns
 from conversation.delivery import ReplySink
 from conversation.errors import BackendUnavailable, BadInput, SkillError
+from conversation.limits import Admission
 from conversation.llm.base import LLM, ChatMessage
 from conversation.outcome import Outcome, PendingMessage, deferral
 from conversation.router import Router, UnknownCommand
@@ -81,8 +82,12 @@ class Engine:
         router: Router,
         limits: EngineLimits,
         contexts: ContextCache | None = None,
+        *,
+        admission: Admission | None = None,
     ) -> None:
         self.ledger = ledger
+        self.admission = admission
+        """Per-user limits checked before a message is accepted (None: unlimited)."""
         self.llm = llm
         self.router = router
         self.limits = limits
@@ -127,11 +132,19 @@ class Engine:
     async def submit(self, message: Message) -> Submission:
         """Check, then durably accept ``message``; processing continues in the background."""
         self.check(message)
+        admission = self.admission
+        counted = admission is not None and admission.admit(message)
         event = NewEvent(message.event_id, message.platform, message.scope.key, message.to_record())
-        inbox_id = await self._writer.accept(event, alone=not self._scope_queues)
+        inbox_id = None
+        try:
+            inbox_id = await self._writer.accept(event, alone=not self._scope_queues)
+            if inbox_id is not None:
+                self._dispatch(PendingMessage(inbox_id, message, 0))
+        finally:
+            if admission is not None and counted and inbox_id not in self._known:
+                admission.settle(message)  # a duplicate, not committed, or another process's scope
         if inbox_id is None:
             return Submission(False, None)
-        self._dispatch(PendingMessage(inbox_id, message, 0))
         return Submission(True, inbox_id)
 
     async def record_feedback(self, platform: str, platform_ref: str, user_id: str, value: int) -> bool:
@@ -276,7 +289,10 @@ class Engine:
                 return
             while queue and not self._closing:
                 await self._process(queue[0])
-                self._finished.append(queue.popleft().inbox_id)
+                done = queue.popleft()
+                self._finished.append(done.inbox_id)
+                if self.admission is not None:
+                    self.admission.settle(done.message)
         except Exception:  # the database failed us: give the scope back, a later sweep retries
             log.exception("working on scope %s failed; its messages stay pending", scope_key)
             self._finished += [pending.inbox_id for pending in queue]
@@ -284,6 +300,9 @@ class Engine:
                 self._writer.release(scope_key)
         finally:
             del self._scope_queues[scope_key]
+            if self.admission is not None:  # the rest stays pending for a later sweep or another process
+                for left in queue:
+                    self.admission.settle(left.message)
             if scope_key in self._held:
                 self._held[scope_key] = time.monotonic()
             if not self._scope_queues:

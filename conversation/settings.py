@@ -102,6 +102,29 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    # -- public deployments: web chat access, per-user limits (bots/web, conversation/limits.py) --
+    web_chat_enabled: bool = True
+    """Off: the server publishes only /healthz and the platforms' endpoints (e.g. /slack/events)."""
+    web_session_secret: SecretStr = SecretStr("")
+    """Signs the web chat's session cookies; empty: one generated once and kept in data_dir."""
+    web_access_token: SecretStr = SecretStr("")
+    """When set, the page opens only as /?access=<token> (then the session cookie carries it)."""
+    web_trusted_user_header: str = ""
+    """A header (e.g. X-Forwarded-User) set by an authenticating reverse proxy, taken as the web
+    user; requests without it are refused. Only safe when nothing reaches the app but that proxy."""
+    web_allowed_origins: list[str] = Field(default_factory=list)
+    """Origins besides the app's own that may post to the web API (e.g. https://chat.example.org)."""
+    web_public_url: str = ""
+    """The address people open the web chat at, for the links `chatwright admin web-login` prints;
+    empty: http://host:port."""
+    user_max_queued: int = Field(5, ge=1)
+    """Messages of one user accepted and not yet answered, across all their conversations."""
+    scope_max_queued: int = Field(20, ge=1)
+    """Messages of one conversation (scope) accepted and not yet answered."""
+    user_rate_per_minute: float = Field(30.0, gt=0)
+    """The token bucket's refill: messages a user may send per minute, sustained."""
+    user_burst: int = Field(10, ge=1)
+    """The token bucket's size: messages a user may send at once after a quiet spell."""
 
     slack_bot_token: SecretStr = SecretStr("")
     """xoxb-… token; Slack is enabled when this is set."""
@@ -147,6 +170,10 @@ class Settings(BaseSettings):
     """A run (and its lease) ends after this; a crashed run's lease expires then."""
     training_poll_s: float = Field(30.0, gt=0)
     """How often `chatwright run` checks which version is promoted (to switch without restart)."""
+    training_sources: list[str] = Field(default_factory=lambda: ["web", "console", "jsonl"])
+    """Platforms whose transcripts feed fine-tuning. Slack's API terms and Discord's developer
+    policy restrict training models on message content, so those join only when an admin enables
+    them (`/admin training-sources enable slack`) for a workspace whose agreement allows it."""
     # -- docs (RAG): collections and retrieval for /ask --
     docs_collection: str = "default"
     """The collection of channels no admin bound to another one."""
