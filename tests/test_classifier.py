@@ -82,19 +82,33 @@ async def test_an_unrelated_message_is_unsure_and_without_a_model_goes_to_the_fa
 
 
 @pytest.mark.slow
-async def test_the_router_sends_free_text_through_the_classifier(
+async def test_the_router_asks_request_wording_then_the_classifier_then_falls_back(
     skills: dict[str, Skill], classifier: NearestExamplesClassifier
 ) -> None:
     router = Router(skills, classifier=classifier)
 
-    routed = await router.route(message("two large pepperoni pizzas please"), active_skill=None)
-    assert (routed.intent, routed.tier) == ("order", "classifier")
+    worded = await router.route(message("two large pepperoni pizzas please"), active_skill=None)
+    assert (worded.intent, worded.tier) == ("order", "recognised")
+    guessed = await router.route(message("I'm hungry, what pizzas do you have?"), active_skill=None)
+    assert (guessed.intent, guessed.tier) == ("order", "classifier")
     command = await router.route(message("/proofread two large pepperoni pizzas please"), None)
     assert (command.intent, command.tier) == ("proofread", "command")
-    sticky = await router.route(message("how would I say good night in Italian"), "order")
-    assert (sticky.intent, sticky.tier) == ("order", "dialogue")
     unsure = await router.route(message("what's the weather like on Mars"), None)
     assert (unsure.intent, unsure.tier) == ("chat", "fallback")
+
+
+@pytest.mark.slow
+async def test_an_open_order_lets_a_translation_request_go_by_and_stays_parked(
+    skills: dict[str, Skill], classifier: NearestExamplesClassifier
+) -> None:
+    router = Router(skills, classifier=classifier)
+
+    digression = await router.route(
+        message("how would I say good night in Italian"), "order", {"stage": "items"}
+    )
+    assert (digression.intent, digression.parked) == ("translate", skills["order"])
+    resumed = await router.route(message("and a large coke"), "order", {"stage": "items"})
+    assert (resumed.intent, resumed.tier, resumed.parked) == ("order", "dialogue", None)
 
 
 class CountingEmbedder:
