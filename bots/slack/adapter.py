@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bots.slack.events import (
@@ -33,11 +33,14 @@ from bots.slack.events import (
     is_from_a_bot,
     message_from_command,
     message_from_event,
+    payload_problem,
 )
 from bots.slack.progress import ProgressTiming
+from bots.slack.requests import Refusal, screened
 from bots.slack.sink import RATE_LIMIT_RETRIES, SlackSink
 from bots.slack.threads import ConversationThreads
 from conversation import BadInput, ConfigError, Engine, Message, Settings
+from conversation.limits import OverLimit
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +103,7 @@ class SlackAdapter:
         for name in COMMANDS:
             self.app.command(f"/{name}")(self._on_command)
         self._http = AsyncSlackRequestHandler(self.app)
+        self._signing_secret = signing_secret
         self._socket: AsyncSocketModeHandler | None = None
         self._chores: set[asyncio.Task[None]] = set()
         self._threads = ConversationThreads()
@@ -153,9 +157,18 @@ class SlackAdapter:
     # -- listeners (Bolt passes arguments by name) -----------------------------------
 
     async def _handle_http(self, request: Request) -> Response:
-        return await self._http.handle(request)
+        """Refuse unsigned, oversized and malformed requests here; hand the rest to Bolt."""
+        try:
+            checked = await screened(request, self._signing_secret)
+        except Refusal as refusal:
+            client = request.client.host if request.client else "?"
+            log.warning("refused a request to %s from %s: %s", EVENTS_PATH, client, refusal.reason)
+            return JSONResponse({"error": refusal.reason}, status_code=refusal.status)
+        return await self._http.handle(checked)
 
     async def _on_message(self, body: Payload, event: Payload, context: AsyncBoltContext) -> None:
+        if _malformed(body):
+            return
         verdict = addressed(event, context.bot_user_id)
         if verdict is Addressed.NO:
             return
@@ -169,7 +182,7 @@ class SlackAdapter:
         return message.scope in self._threads or bool(await self.engine.history(message.scope, 1))
 
     async def _on_mention(self, body: Payload, event: Payload, context: AsyncBoltContext) -> None:
-        if is_from_a_bot(event, context.bot_user_id) or event.get("channel", "").startswith("D"):
+        if _malformed(body) or is_from_a_bot(event, context.bot_user_id) or event["channel"].startswith("D"):
             return  # DMs arrive as message.im
         await self._submit(message_from_event(body, context.bot_user_id, new_thread=True))
 
@@ -179,6 +192,9 @@ class SlackAdapter:
             await self.on_reaction_feedback(feedback)
 
     async def _on_command(self, ack: AsyncAck, command: Payload) -> None:
+        if _malformed(command):
+            await ack()
+            return
         message = message_from_command(command)
         self.sink.remember_response_url(message, command.get("response_url", ""))
         try:
@@ -198,7 +214,8 @@ class SlackAdapter:
         try:
             submission = await self.engine.submit(message)
         except BadInput as error:
-            self._run_chore(self.sink.tell(message, str(error)))
+            if not (isinstance(error, OverLimit) and error.already_told):  # one notice per flood
+                self._run_chore(self.sink.tell(message, str(error)))
             return
         if message.thread:
             self._threads.remember(message.scope)
@@ -210,3 +227,11 @@ class SlackAdapter:
         task = asyncio.create_task(chore)
         self._chores.add(task)
         task.add_done_callback(self._chores.discard)
+
+
+def _malformed(payload: Payload) -> bool:
+    """Log one line for a payload missing what the listeners read (Socket Mode has no HTTP check)."""
+    problem = payload_problem(payload)
+    if problem:
+        log.warning("ignored a Slack payload: %s", problem)
+    return bool(problem)

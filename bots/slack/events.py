@@ -65,6 +65,43 @@ def addressed(event: Payload, bot_user_id: str | None) -> Addressed:
     return Addressed.IF_IN_CONVERSATION if in_thread and not mentioned else Addressed.NO
 
 
+_COMMAND_FIELDS = ("command", "user_id", "channel_id", "trigger_id")
+_TEXT_EVENTS = frozenset({"message", "app_mention"})
+
+
+def payload_problem(body: Payload) -> str:
+    """What is wrong with a payload the listeners would read ("" when nothing is).
+
+    Slash commands need their ids; message and mention events a channel and a numeric ``ts``.
+    Payloads no listener reads pass (Bolt answers them itself).
+    """
+    if "command" in body:
+        missing = [name for name in _COMMAND_FIELDS if not isinstance(body.get(name), str) or not body[name]]
+        return f"a slash command without {', '.join(missing)}" if missing else ""
+    if body.get("type") != "event_callback":
+        return ""
+    event = body.get("event")
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        return "an event callback without an event"
+    if event["type"] not in _TEXT_EVENTS:
+        return ""
+    if not isinstance(event.get("channel"), str) or not event["channel"]:
+        return f"a {event['type']} event without a channel"
+    if not isinstance(event.get("ts"), str) or not _is_number(event["ts"]):
+        return f"a {event['type']} event without a valid ts"
+    if not all(isinstance(event.get(name, ""), str) for name in ("text", "user", "thread_ts")):
+        return f"a {event['type']} event with a text, user or thread_ts that is not a string"
+    return ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def message_from_event(body: Payload, bot_user_id: str | None, *, new_thread: bool = False) -> Message:
     """The Message of an event, with its envelope ``event_id`` and the thread the reply belongs in.
 
