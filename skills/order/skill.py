@@ -26,12 +26,16 @@ class OrderSkill:
     """
 
     name = "order"
-    description = "Order food from the menu: pizza, sides and drinks, for pickup or delivery."
 
     def __init__(
         self, menu: Menu | None = None, menu_path: Path | None = None, sink: OrderSink | None = None
     ) -> None:
         self.menu = menu if menu is not None else load_menu(menu_path)
+        self.description = (
+            f"Order food from the {self.menu.name} menu ({', '.join(i.label for i in self.menu.items)}), "
+            "for pickup or delivery."
+        )
+        """Made from the menu, so /help and the chat skill can say what is (and is not) sold."""
         self.dialogue = OrderDialogue(self.menu)
         self.sink = sink
 
