@@ -48,8 +48,9 @@ def test_each_method_returns_the_planted_passage_first(library, method, question
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_each_method_finds_what_llama_index_own_retrieve_finds(library, method):
-    index = library.index("default", method)
+def test_each_method_without_keywords_finds_what_llama_index_own_retrieve_finds(library, method):
+    vectors_only = RetrievalConfig(top_k=3, hybrid=False)
+    index = DocsLibrary(DocsConfig(library.config.data_dir, retrieval=vectors_only)).index("default", method)
     instrumented = index.retriever.merger or index.retriever.search  # llama-index's retrieve()
 
     for question in sorted(PLANTED):
@@ -82,13 +83,13 @@ def test_rerank_keeps_only_the_best_n(tmp_path, library):
     assert found[0].page == 2
 
 
-def hierarchy_index(tmp_path: Path, top_k: int) -> CollectionIndex:
+def hierarchy_index(tmp_path: Path, top_k: int, *, hybrid: bool = True) -> CollectionIndex:
     """A document whose first 256-token parent holds four ~64-token volcano children."""
     from llama_index.core import Document
 
     volcano = " ".join([TOPICS["volcano"]] * 14)
     others = " ".join([TOPICS["bakery"]] * 14) + " " + " ".join([TOPICS["chess"]] * 14)
-    config = RetrievalConfig(method="auto_merging", top_k=top_k, chunk_sizes=(1024, 256, 64))
+    config = RetrievalConfig(method="auto_merging", top_k=top_k, chunk_sizes=(1024, 256, 64), hybrid=hybrid)
     index = CollectionIndex(tmp_path / f"hierarchy-{top_k}", config)
     index.add([Document(text=f"{volcano}\n\n{others}", metadata={"file": "mix.txt"})])
     return index
@@ -112,7 +113,7 @@ def test_auto_merging_replaces_enough_retrieved_children_with_their_parent(tmp_p
 
 @pytest.mark.parametrize("top_k", [6, 10])
 def test_auto_merging_merges_as_llama_index_own_retrieve_does(tmp_path, top_k):
-    index = hierarchy_index(tmp_path, top_k)  # 10: the merged parent outranks hits found before it
+    index = hierarchy_index(tmp_path, top_k, hybrid=False)  # 10: the merged parent outranks earlier hits
     question = "How do volcanoes erupt lava through a crater?"
     assert index.retriever.merger is not None
 

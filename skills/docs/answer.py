@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from conversation.llm.base import LLM, ChatMessage, Completion, GenerationOptions, TokenSink
 from skills.base import render_prompt
+from skills.docs.citations import check_citations, declines
 from skills.docs.passage import Passage
+from skills.prompts import load_prompts
 
 if TYPE_CHECKING:
     from skills.docs.library import CollectionIndex
 
 ANSWER_TEMPERATURE = 0.0
-SYSTEM_PROMPT = (
-    "You answer questions about the team's documents using only the numbered sources given. "
-    "Cite the sources you use in square brackets, like [1]. If the sources do not contain the "
-    "answer, say that you don't know. Be concise."
-)
-_CITATION_MARK = re.compile(r"\[(\d+)\]")
+PROMPTS = load_prompts("docs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +25,22 @@ class GroundedAnswer:
     """The model's answer, the passages it was given, and which of them it cites."""
 
     text: str
+    """The answer with only valid citation markers left in it."""
     passages: list[Passage]
     cited: list[int]
-    """1-based numbers of the passages cited (all of them when the model marked none)."""
+    """1-based numbers of the passages the answer's markers name (none when it marked none)."""
     prompt: str
     completion: Completion
+
+    @property
+    def declined(self) -> bool:
+        """True when the answer says the documents do not hold the answer."""
+        return declines(self.text)
+
+    @property
+    def cited_passages(self) -> list[Passage]:
+        """The passages the answer cites, in their numbers' order."""
+        return [self.passages[n - 1] for n in self.cited]
 
     @property
     def citations(self) -> list[dict[str, Any]]:
@@ -50,7 +57,9 @@ class GroundedAnswer:
         ]
 
     def render(self) -> str:
-        """The answer followed by a Markdown list of its sources."""
+        """The answer followed by a Markdown list of the sources it cites (or that it cites none)."""
+        if not self.cited:
+            return f"{self.text}\n\n{PROMPTS['none_cited']}"
         sources = "\n".join(f"[{n}] {self.passages[n - 1].location}" for n in self.cited)
         return f"{self.text}\n\n**Sources**\n{sources}"
 
@@ -76,20 +85,24 @@ async def answer_from(
     max_tokens: int,
     on_token: TokenSink | None = None,
 ) -> GroundedAnswer:
-    """Ask the model to answer ``question`` from ``passages`` only, citing them by number."""
-    sources = "\n\n".join(f"[{n}] ({p.location})\n{p.text}" for n, p in enumerate(passages, 1))
+    """Ask the model to answer ``question`` from ``passages`` only, citing them by number.
+
+    Markers naming no passage are dropped by :func:`check_citations`; the rest say what is cited.
+    """
+    sources = "\n\n".join(
+        PROMPTS["source"].format(n=n, location=p.location, text=p.text) for n, p in enumerate(passages, 1)
+    )
     messages = [
-        ChatMessage("system", SYSTEM_PROMPT),
-        ChatMessage("user", f"Sources:\n{sources}\n\nQuestion: {question}"),
+        ChatMessage("system", PROMPTS["system"].strip()),
+        ChatMessage("user", PROMPTS["user"].format(sources=sources, question=question)),
     ]
     options = GenerationOptions(temperature=ANSWER_TEMPERATURE, max_tokens=max_tokens)
     completion = await llm.complete(messages, options, on_token)
-    text = completion.text.strip()
-    marked = sorted({int(n) for n in _CITATION_MARK.findall(text) if 1 <= int(n) <= len(passages)})
+    text, cited = check_citations(completion.text, len(passages))
     return GroundedAnswer(
         text=text,
         passages=list(passages),
-        cited=marked or list(range(1, len(passages) + 1)),
+        cited=cited,
         prompt=render_prompt(messages),
         completion=completion,
     )
@@ -103,10 +116,10 @@ async def consult(
     max_tokens: int,
     on_token: TokenSink | None = None,
 ) -> GroundedAnswer | None:
-    """Retrieve (off the event loop), then answer; None when nothing relevant enough was found."""
-    found = await asyncio.get_running_loop().run_in_executor(None, index.retrieve, question)
-    passages = sorted(found, key=lambda p: p.score, reverse=True)
-    if not passages or passages[0].score < index.config.min_similarity:
+    """Retrieve (off the event loop), then answer; None when no node's vector is near enough."""
+    found = await asyncio.get_running_loop().run_in_executor(None, index.find, question)
+    passages = sorted(found.passages, key=lambda p: p.score, reverse=True)
+    if not passages or found.best_similarity < index.config.min_similarity:
         return None
     kept = fit_passages(passages, llm, index.config.context_tokens)
     return await answer_from(llm, question, kept, max_tokens=max_tokens, on_token=on_token)

@@ -34,6 +34,8 @@ class RetrievalConfig:
     """auto_merging: the hierarchy's chunk sizes, largest first; the last level is embedded."""
     merge_ratio: float = 0.5
     """auto_merging: a parent replaces its children when more than this share of them is hit."""
+    hybrid: bool = True
+    """Fuse a BM25 keyword ranking with the vector ranking (reciprocal rank fusion)."""
     rerank_top_n: int = 0
     """Re-rank the hits by MiniLM similarity of their full text and keep this many (0: off)."""
     min_similarity: float = 0.25

@@ -12,7 +12,7 @@ from skills.docs.config import DocsConfig, RetrievalConfig, RetrievalMethod, che
 from skills.docs.embedding import MiniLMEmbedding
 from skills.docs.offline import prepare_offline
 from skills.docs.passage import Passage
-from skills.docs.retrieval import DocsRetriever, ParsedOnceDocstore, split_nodes
+from skills.docs.retrieval import DocsRetriever, ParsedOnceDocstore, Retrieval, split_nodes
 from skills.docs.vectors import MatrixVectorStore
 
 _VECTORS_FILE = "default__vector_store.json"
@@ -50,6 +50,7 @@ class CollectionIndex:
         nodes = split_nodes(documents, self.config)
         self.storage.docstore.add_documents(nodes.stored)
         self.index.insert_nodes(nodes.embedded)
+        self.retriever = DocsRetriever(self.index, self.storage, self.config)
         return [node.node_id for node in nodes.stored]
 
     def remove(self, node_ids: Sequence[str]) -> None:
@@ -58,6 +59,7 @@ class CollectionIndex:
         self.index.delete_nodes([i for i in node_ids if i in embedded], delete_from_docstore=True)
         for node_id in node_ids:
             self.storage.docstore.delete_document(node_id, raise_error=False)
+        self.retriever = DocsRetriever(self.index, self.storage, self.config)
 
     def persist(self) -> None:
         """Write the index to its folder."""
@@ -67,6 +69,10 @@ class CollectionIndex:
     def retrieve(self, question: str) -> list[Passage]:
         """The best passages for ``question`` (see :class:`skills.docs.retrieval.DocsRetriever`)."""
         return self.retriever.retrieve(question)
+
+    def find(self, question: str) -> Retrieval:
+        """The passages for ``question`` and the nearest node's similarity (for "I don't know")."""
+        return self.retriever.find(question)
 
     @property
     def node_count(self) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_SECTION_NUMBER = re.compile(r"^\d+(?:\.\d+)*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,9 +21,11 @@ class Passage:
 
     @property
     def location(self) -> str:
-        """``file, page 3`` / ``file, section "Install"`` / ``file``."""
+        """``file, section 3`` / ``file, page 2, section "Install"`` / ``file``."""
+        parts = [self.file]
         if self.page is not None:
-            return f"{self.file}, page {self.page}"
+            parts.append(f"page {self.page}")
         if self.section:
-            return f'{self.file}, section "{self.section}"'
-        return self.file
+            numbered = _SECTION_NUMBER.match(self.section)
+            parts.append(f"section {self.section}" if numbered else f'section "{self.section}"')
+        return ", ".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,13 +24,25 @@ from llama_index.core.storage.docstore import SimpleDocumentStore
 
 from conversation.llm.embeddings import Vector, shared_embedder
 from skills.docs.config import RetrievalConfig
+from skills.docs.hybrid import KeywordIndex, fuse
 from skills.docs.passage import Passage
 from skills.docs.vectors import MatrixVectorStore
 
 CHUNK_OVERLAP = 20
+FUSION_DEPTH = 4
+"""Hybrid: each search ranks ``FUSION_DEPTH * top_k`` nodes for the fusion to choose ``top_k`` from."""
 
 Hit = tuple[BaseNode, float]
 """A node and its similarity to the question."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """The passages found for a question, and how close the nearest node's vector came to it."""
+
+    passages: list[Passage]
+    best_similarity: float
+    """Cosine similarity of the question to its nearest embedded node (-1: the index is empty)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +125,20 @@ class MatrixRetriever(VectorIndexRetriever):
     def nearest(self, vector: Vector) -> list[Hit]:
         """The top-k nodes for a question's embedding and their cosine similarity, best first."""
         ids, similarities = self._matrix.nearest(vector, self._similarity_top_k)
-        return list(zip(self._docstore.get_nodes(ids), similarities, strict=True))
+        return list(zip(self.nodes(ids), similarities, strict=True))
+
+    def ranked(self, vector: Vector, k: int) -> tuple[list[str], list[float]]:
+        """Ids and cosine similarities of the ``k`` nodes nearest a question's embedding."""
+        return self._matrix.nearest(vector, k)
+
+    def nodes(self, ids: Sequence[str]) -> list[BaseNode]:
+        """The stored nodes of ``ids``, in order."""
+        return self._docstore.get_nodes(list(ids))
+
+    @property
+    def node_ids(self) -> list[str]:
+        """Every embedded node's id."""
+        return self._matrix.ids
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return _scored(self.nearest(embed(query_bundle.query_str)))
@@ -138,30 +164,60 @@ class HitMerger(AutoMergingRetriever):
 
 
 class DocsRetriever:
-    """One index's way from a question to passages, built once per opened index."""
+    """One index's way from a question to passages, built once per opened index.
+
+    Hybrid: the vector ranking and a BM25 ranking of the same nodes are fused by reciprocal
+    rank, before auto-merging, window replacement and re-ranking, so every method gets it.
+    """
 
     def __init__(self, index: VectorStoreIndex, storage: StorageContext, config: RetrievalConfig) -> None:
         self.search = MatrixRetriever(index, config.top_k)
+        self.config = config
         self.merger = (
             HitMerger(self.search, storage, simple_ratio_thresh=config.merge_ratio)
             if config.method == "auto_merging"
             else None
         )
         self.postprocessors = _postprocessors(config)
+        self._keywords: KeywordIndex | None = None
+        self._keywords_lock = threading.Lock()
 
     def retrieve(self, question: str, vector: Vector | None = None) -> list[Passage]:
-        """The passages for ``question``, best first, after window replacement/merging and re-ranking.
+        """The passages for ``question``, best first (see :meth:`find`)."""
+        return self.find(question, vector).passages
+
+    def find(self, question: str, vector: Vector | None = None) -> Retrieval:
+        """The passages for ``question``, best first, after fusion, merging/windows and re-ranking.
 
         ``vector`` is the question's MiniLM embedding when the caller has it already.
         """
-        hits = self.search.nearest(embed(question) if vector is None else vector)
+        depth = self.config.top_k * (FUSION_DEPTH if self.config.hybrid else 1)
+        ids, scores = self.search.ranked(embed(question) if vector is None else vector, depth)
+        best = scores[0] if scores else -1.0
+        if self.config.hybrid:
+            found = [node_id for node_id, _ in self.keywords.search(question, depth)]
+            fused = fuse([ids, found])[: self.config.top_k]
+            ids, scores = [node_id for node_id, _ in fused], [score for _, score in fused]
+        hits = list(zip(self.search.nodes(ids), scores, strict=True))
         if self.merger is not None or self.postprocessors:
             query = QueryBundle(question)
             if self.merger is not None:
                 hits = self.merger.merge(hits, query)
             if self.postprocessors:
                 hits = self._postprocess(hits, query)
-        return [_passage(node, score) for node, score in hits]
+        return Retrieval([_passage(node, score) for node, score in hits], best)
+
+    @property
+    def keywords(self) -> KeywordIndex:
+        """BM25 over the embedded nodes' indexed text (headings included), built on first use."""
+        with self._keywords_lock:
+            if self._keywords is None:
+                ids = self.search.node_ids
+                texts = [
+                    node.get_content(metadata_mode=MetadataMode.EMBED) for node in self.search.nodes(ids)
+                ]
+                self._keywords = KeywordIndex(ids, texts)
+            return self._keywords
 
     def _postprocess(self, hits: list[Hit], query: QueryBundle) -> list[Hit]:
         """``hits`` through the postprocessors, which edit nodes: copies, never the docstore's.

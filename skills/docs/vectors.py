@@ -69,6 +69,11 @@ class MatrixVectorStore(BasePydanticVectorStore):
         view.flags.writeable = False
         return view
 
+    @property
+    def ids(self) -> list[str]:
+        """The node id of each row, in row order (a copy)."""
+        return list(self._rows.ids)
+
     def add(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[str]:
         """Append the nodes' embeddings (normalised to unit length)."""
         if not nodes:
