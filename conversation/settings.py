@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -27,9 +28,15 @@ DEFAULT_PERSONA = (
 
 
 class Settings(BaseSettings):
-    """Everything configurable. Environment variables win over the TOML file."""
+    """Everything configurable. Environment variables win over the TOML file.
 
-    model_config = SettingsConfigDict(env_prefix="CHATWRIGHT_", extra="forbid")
+    An unknown key is an error naming it, in the file and in the environment alike (a
+    ``CHATWRIGHT_*`` variable that is no setting stops the bot as a typo in the file does); only
+    ``CHATWRIGHT_CONFIG`` and ``CHATWRIGHT_TEST_*`` (the test suite's) are not settings. Skills
+    read their own section: ``[skills.<name>]`` or ``CHATWRIGHT_SKILLS__<NAME>__<KEY>``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CHATWRIGHT_", extra="forbid", env_nested_delimiter="__")
 
     data_dir: Path = Path("data")
     cache_dir: Path = Path("~/.cache/chatwright")
@@ -190,16 +197,22 @@ class Settings(BaseSettings):
     """0: no re-ranking."""
     docs_min_similarity: float = Field(0.25, ge=-1, le=1)
     docs_context_tokens: int = Field(1500, ge=64)
+    # -- skills: which of the installed ones run, and their own sections --
+    skills_enabled: Annotated[list[str] | None, NoDecode] = None
+    """Only these skills (by name) run; None: every installed one (entry points ``chatwright.skills``)."""
+    skills_disabled: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    skills: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Each skill's own settings, checked against the model the skill declares."""
     # -- admin: roles given by configuration --
     admins: Annotated[list[Annotated[str, StringConstraints(pattern=_USER_REF)]], NoDecode] = Field(
         default_factory=list
     )
     """Admins as platform:user, e.g. "slack:U123,discord:456,web:alice"; /admin roles grants more."""
 
-    @field_validator("admins", mode="before")
+    @field_validator("admins", "skills_enabled", "skills_disabled", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
-        """CHATWRIGHT_ADMINS is a comma-separated list; the TOML file gives a list."""
+        """In the environment these lists are comma-separated; the TOML file gives a list."""
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
@@ -232,6 +245,8 @@ def load_settings(**overrides: Any) -> Settings:
     """Read the settings; a bad value raises ConfigError naming the key in one line."""
     if "CHATWRIGHT_CONFIG" in os.environ and not Path(os.environ["CHATWRIGHT_CONFIG"]).is_file():
         raise ConfigError(f"CHATWRIGHT_CONFIG: no such file {os.environ['CHATWRIGHT_CONFIG']}")
+    if unknown := _unknown_variables(os.environ):
+        raise ConfigError(f"{unknown[0]}: no such setting (see the Settings reference)")
     try:
         return Settings(**overrides)
     except ValidationError as error:
@@ -239,6 +254,21 @@ def load_settings(**overrides: Any) -> Settings:
         key = ".".join(str(part) for part in first["loc"]) or "settings"
         shown = "hidden" if _is_secret(key) else repr(first.get("input"))
         raise ConfigError(f"{key}: {first['msg']} (got {shown})") from None
+
+
+def _unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``CHATWRIGHT_*`` variables naming no setting (nested ones by their first part)."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    return sorted(
+        name
+        for name in environ
+        if name.upper().startswith(prefix)
+        and not name.upper().startswith(_NOT_SETTINGS)
+        and name[len(prefix) :].lower().split("__")[0] not in Settings.model_fields
+    )
+
+
+_NOT_SETTINGS = ("CHATWRIGHT_CONFIG", "CHATWRIGHT_TEST_")
 
 
 def _is_secret(key: str) -> bool:

@@ -52,6 +52,34 @@ def test_unknown_key_in_the_file_is_refused(tmp_path: Path) -> None:
         load_settings()
 
 
+def test_unknown_variable_in_the_environment_is_refused_like_a_key_in_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CHATWRIGHT_MODLE", "smollm2-135m")
+
+    with pytest.raises(ConfigError, match=r"^CHATWRIGHT_MODLE: no such setting"):
+        load_settings()
+
+
+def test_the_test_suites_own_variables_are_no_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHATWRIGHT_TEST_POSTGRES_URL", "postgresql://nowhere")
+
+    assert load_settings().model == "qwen2.5-1.5b"
+
+
+def test_skill_sections_come_from_the_file_and_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "chatwright.toml").write_text('[skills.status]\napi_url = "http://a"\ntimeout_s = 3\n')
+    monkeypatch.setenv("CHATWRIGHT_SKILLS__STATUS__API_URL", "http://b")
+    monkeypatch.setenv("CHATWRIGHT_SKILLS_DISABLED", "docs, reply")
+
+    settings = load_settings()
+
+    assert settings.skills == {"status": {"api_url": "http://b", "timeout_s": 3}}
+    assert settings.skills_disabled == ["docs", "reply"]
+
+
 def test_a_bad_secret_is_named_but_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHATWRIGHT_CONFIG", "custom.toml")
     Path("custom.toml").write_text("openai_api_key = 12345\n")
