@@ -273,3 +273,16 @@ scope_leases = sa.Table(
     sa.Index("ix_scope_leases_holder", "holder"),
 )
 """Which process works on a scope, until when (renewed while it lives): one scope, one process."""
+
+# --- web chat: admin login links ----------------------------------------------------------------
+
+web_logins = sa.Table(
+    "web_logins",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("used_at", sa.Float),
+)
+"""Login links printed by ``chatwright admin web-login``: the SHA-256 of the token, single use."""

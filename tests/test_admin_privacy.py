@@ -178,7 +178,9 @@ async def test_later_dataset_builds_leave_out_forgotten_and_opted_out_users(tmp_
         await bot.say("/optout", user="quiet")
         await bot.say("please do not learn from this", user="quiet")
         await bot.say("what is a good name for a cat?")
-        dataset = build_dataset(bot.database, test_fraction=0.5, near_duplicate_threshold=0.9)
+        dataset = build_dataset(
+            bot.database, test_fraction=0.5, near_duplicate_threshold=0.9, sources={"test"}
+        )
 
     instructions = [pair.instruction for pair in dataset.pairs]
     assert "what is a good name for a cat?" in instructions

@@ -22,7 +22,7 @@ def database(tmp_path: Path) -> sa.Engine:
 
 
 def build(database: sa.Engine) -> Dataset:
-    return build_dataset(database, test_fraction=0.25, near_duplicate_threshold=0.8)
+    return build_dataset(database, test_fraction=0.25, near_duplicate_threshold=0.8, sources={"test"})
 
 
 def responses(dataset: Dataset) -> set[str]:

@@ -34,7 +34,13 @@ def database(database_url: str) -> sa.Engine:
 
 def scheduler_process(url: str, data_dir: str, start_at: float, results: multiprocessing.Queue[str]) -> None:
     """One bot process whose nightly job fires at ``start_at``: the real leased run."""
-    settings = Settings(model="fake", data_dir=Path(data_dir), database_url=url, training_min_new_pairs=1)
+    settings = Settings(
+        model="fake",
+        data_dir=Path(data_dir),
+        database_url=url,
+        training_min_new_pairs=1,
+        training_sources=["test"],
+    )
     database = create_database_engine(url)
     time.sleep(max(0.0, start_at - time.time()))
     outcome = run_leased(settings, database, "2026-11-25")

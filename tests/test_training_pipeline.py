@@ -67,6 +67,7 @@ def settings_for(tmp_path: Path, **overrides: object) -> Settings:
         "training_promote_margin": 0.05,
         "training_eval_limit": 3,
         "training_min_new_pairs": 10,
+        "training_sources": ["test"],
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

@@ -18,7 +18,13 @@ def service_for(tmp_path: Path, schedule: str) -> tuple[TrainingService, sa.Engi
     url = sqlite_url(tmp_path)
     engine = make_engine(url)
     database = create_database_engine(url)
-    settings = Settings(model="fake", data_dir=tmp_path, training_schedule=schedule, training_min_new_pairs=1)
+    settings = Settings(
+        model="fake",
+        data_dir=tmp_path,
+        training_schedule=schedule,
+        training_min_new_pairs=1,
+        training_sources=["test"],
+    )
     return TrainingService(engine, settings, database), database
 
 

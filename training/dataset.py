@@ -1,8 +1,10 @@
 """Transcripts -> instruction/response pairs per skill, filtered, scrubbed, de-duplicated, split.
 
 Kept: answers the model wrote, with outcome ``ok``, no thumbs-down on any of their delivered
-replies, from users who neither opted out nor were forgotten. The instruction is the user's turn,
-the response the answer, the system prompt the one the skill used (parsed from the stored prompt).
+replies, from users who neither opted out nor were forgotten, on a platform among the training
+sources (``storage.training_sources``: Slack and Discord only once an admin enabled them). The
+instruction is the user's turn, the response the answer, the system prompt the one the skill used
+(parsed from the stored prompt).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -63,15 +65,19 @@ def build_dataset(
     *,
     test_fraction: float,
     near_duplicate_threshold: float,
+    sources: Collection[str],
     since: float = 0.0,
 ) -> Dataset:
-    """Read the transcripts and apply every filter; ``since`` only feeds the ``new_pairs`` count."""
+    """Read the transcripts and apply every filter; ``since`` only feeds the ``new_pairs`` count.
+
+    ``sources``: the platforms whose transcripts may be used (``storage.training_sources``).
+    """
     dropped: Counter[str] = Counter()
     scrubber = Scrubber()
     candidates: list[Pair] = []
     rows = _read_rows(database)
     for row in rows:
-        reason = _drop_reason(row)
+        reason = _drop_reason(row) or ("" if row["platform"] in sources else "not_a_training_source")
         if reason:
             dropped[reason] += 1
             continue
@@ -169,6 +175,7 @@ def _read_rows(database: sa.Engine) -> list[dict[str, Any]]:
             transcripts.c.outcome,
             transcripts.c.model,
             transcripts.c.created_at,
+            transcripts.c.platform,
             user_turn.label("instruction"),
             thumbs_down.label("thumbs_down"),
             sa.func.coalesce(users.c.opted_out, False).label("opted_out"),

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from conversation.llm.models import promoted_version, resolve_model_path
 from conversation.settings import Settings
 from storage.tables import training_runs
+from storage.training_sources import training_sources
 from training.base_model import plain_model_dir
 from training.dataset import build_dataset, write_dataset
 from training.errors import TrainingError
@@ -65,6 +66,7 @@ def run_training(settings: Settings, database: sa.Engine, *, force: bool = False
         database,
         test_fraction=settings.training_test_fraction,
         near_duplicate_threshold=settings.training_near_duplicate_threshold,
+        sources=training_sources(database, settings.training_sources),
         since=since,
     )
     if not force and dataset.manifest["new_pairs"] < settings.training_min_new_pairs:

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from conversation.admin import docs, models, privacy, reports, verbs
 from conversation.admin.base import AdminError, AdminServices, Invocation, Verb, VerbResult
 from conversation.admin.roles import LOCAL_PLATFORM, Role
+from conversation.admin.training_sources import training_sources_verb
+from conversation.admin.web_login import web_login
 from conversation.types import Reply
 from skills.base import SkillRequest, SkillResponse
 from storage.admin_store import AuditEntry
@@ -68,6 +70,19 @@ VERBS: dict[str, Verb] = {
         Verb("models", "models", "the fine-tuned versions and their status", models.models),
         Verb("promote", "promote <version>", "serve a fine-tuned version", models.promote),
         Verb("rollback", "rollback", "serve the version promoted before", models.rollback),
+        Verb(
+            "training-sources",
+            "training-sources [list|enable <platform>|disable <platform>]",
+            "which platforms' conversations may train the model (Slack, Discord: off by default)",
+            training_sources_verb,
+        ),
+        Verb(
+            "web-login",
+            "web-login <user>",
+            "a one-time link that signs a browser in as web admin (command line only)",
+            web_login,
+            Role.SUPERUSER,
+        ),
     )
 }
 """Every verb and the role it needs; the permission check reads this table, never the message."""

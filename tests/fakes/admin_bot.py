@@ -58,9 +58,19 @@ class AdminBot:
 
 @asynccontextmanager
 async def admin_bot(data_dir: Path, **overrides: Any) -> AsyncIterator[AdminBot]:
-    """A started, fully assembled engine in ``data_dir``; ``test`` replies go to one sink."""
+    """A started, fully assembled engine in ``data_dir``; ``test`` replies go to one sink.
+
+    Its users may send as fast as a test does (tests/test_user_limits.py covers the limits).
+    """
+    unlimited = {"user_burst": 1_000_000, "user_rate_per_minute": 1e9}
     settings = load_settings(
-        **{"data_dir": data_dir, "intent_classifier": False, "admins": [f"test:{ADMIN}"], **overrides}
+        **{
+            "data_dir": data_dir,
+            "intent_classifier": False,
+            "admins": [f"test:{ADMIN}"],
+            **unlimited,
+            **overrides,
+        }
     )
     llm = FakeLLM()
     engine = build_engine(settings, llm)
