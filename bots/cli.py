@@ -80,11 +80,12 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only this command serves HTTP
 
     from bots.runner import configured_adapters  # noqa: PLC0415
-    from bots.web import create_app  # noqa: PLC0415
+    from bots.web import WebAccess, create_app  # noqa: PLC0415
     from training.scheduler import TrainingService  # noqa: PLC0415 - nightly run, version switch
 
     engine = build_engine(settings)
-    app = create_app(engine, [*configured_adapters(engine, settings), TrainingService(engine, settings)])
+    adapters = [*configured_adapters(engine, settings), TrainingService(engine, settings)]
+    app = create_app(engine, adapters, WebAccess.from_settings(settings))
     print(
         f"chatwright: web chat on http://{settings.host}:{settings.port}/ (model {settings.model})",
         file=sys.stderr,

@@ -1,18 +1,22 @@
-"""The web chat's HTTP API: health, streamed replies, idempotency, input errors and per-user history."""
+"""The web chat's HTTP API: health, streamed replies, idempotency, input errors and per-session history.
+
+Each user is a browser session: a client that opened the page and keeps its cookie.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
-from bots.web.app import MAX_BODY_BYTES, create_app
+from bots.web.app import BAD_CHAT_BODY, create_app
+from bots.web.guard import MAX_BODY_BYTES
 from conversation import Engine, EngineLimits
 from conversation.llm import FakeLLM
 from storage.tables import inbox
@@ -23,19 +27,30 @@ Event = dict[str, Any]
 
 @dataclass
 class WebChat:
-    """The app on a started engine, and a client that talks to it in-process."""
+    """The app on a started engine; ``client`` has no session, ``session(name)`` one per name."""
 
     client: httpx.AsyncClient
     engine: Engine
+    transport: httpx.ASGITransport
+    sessions: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+
+    async def session(self, user: str) -> httpx.AsyncClient:
+        """The browser called ``user`` (the test's name for it), with the cookie the page gave it."""
+        if user not in self.sessions:
+            browser = httpx.AsyncClient(transport=self.transport, base_url=self.client.base_url)
+            page = await browser.get("/")
+            assert page.status_code == 200 and "chatwright_session" in browser.cookies
+            self.sessions[user] = browser
+        return self.sessions[user]
 
     async def chat(self, user: str, text: str, event_id: str | None = None) -> httpx.Response:
-        body: dict[str, str] = {"user": user, "text": text}
+        body: dict[str, str] = {"text": text}
         if event_id is not None:
             body["event_id"] = event_id
-        return await self.client.post("/api/chat", json=body)
+        return await (await self.session(user)).post("/api/chat", json=body)
 
     async def history(self, user: str) -> list[dict[str, str]]:
-        response = await self.client.get("/api/history", params={"user": user})
+        response = await (await self.session(user)).get("/api/history")
         assert response.status_code == 200, response.text
         turns: list[dict[str, str]] = response.json()["turns"]
         return turns
@@ -56,7 +71,10 @@ async def web(database_url: str, fake_llm: FakeLLM) -> AsyncIterator[WebChat]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://chat.test") as client:
-            yield WebChat(client, engine)
+            chat = WebChat(client, engine, transport)
+            yield chat
+            for browser in chat.sessions.values():
+                await browser.aclose()
 
 
 async def test_healthz_answers_ok_with_the_model_name(web: WebChat, fake_llm: FakeLLM) -> None:
@@ -164,25 +182,35 @@ async def test_text_over_the_engines_limit_is_422_with_the_limit_in_the_sentence
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b'{"text": "no user"}', b'{"user": "ann"}', b"[1, 2]", b'"just a string"', b"\xff\xfe"],
-    ids=["malformed", "no-user", "no-text", "array", "string", "not-utf8"],
+    [
+        b"{not json",
+        b'{"user": "ann"}',
+        b'{"text": 7}',
+        b"[1, 2]",
+        b'"just a string"',
+        b"\xff\xfe",
+        b'{"text": "hi", "event_id": ["x"]}',
+    ],
+    ids=["malformed", "no-text", "text-not-a-string", "array", "string", "not-utf8", "event-id-not-a-string"],
 )
 async def test_a_body_that_is_not_the_expected_json_is_400(
     web: WebChat, fake_llm: FakeLLM, body: bytes
 ) -> None:
-    response = await web.client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+    ann = await web.session("ann")
+    response = await ann.post("/api/chat", content=body, headers={"content-type": "application/json"})
 
     assert response.status_code == 400
-    assert response.json() == {"error": "expected JSON with 'user' and 'text'"}
+    assert response.json() == {"error": BAD_CHAT_BODY}
     assert fake_llm.prompts == []
 
 
-async def test_a_body_over_one_megabyte_is_413(web: WebChat, fake_llm: FakeLLM) -> None:
-    body = json.dumps({"user": "ann", "text": "x" * MAX_BODY_BYTES}).encode()
+async def test_a_body_over_the_limit_is_413(web: WebChat, fake_llm: FakeLLM) -> None:
+    body = json.dumps({"text": "x" * MAX_BODY_BYTES}).encode()
+    ann = await web.session("ann")
 
-    response = await web.client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+    response = await ann.post("/api/chat", content=body, headers={"content-type": "application/json"})
 
-    assert len(body) > 1_000_000
+    assert len(body) > MAX_BODY_BYTES
     assert response.status_code == 413
     assert response.json() == {"error": "the request is too large"}
     assert fake_llm.prompts == []
@@ -210,11 +238,13 @@ async def test_history_returns_only_that_users_turns(web: WebChat) -> None:
     assert await web.history("carol") == []
 
 
-async def test_history_without_a_user_is_400(web: WebChat) -> None:
-    response = await web.client.get("/api/history")
+async def test_history_of_a_conversation_id_that_is_not_one_is_400(web: WebChat) -> None:
+    ann = await web.session("ann")
+
+    response = await ann.get("/api/history", params={"conversation": "../../slack/T1"})
 
     assert response.status_code == 400
-    assert "user" in response.json()["error"]
+    assert "conversation" in response.json()["error"]
 
 
 async def test_backend_failure_streams_a_notice_and_the_message_stays_pending(

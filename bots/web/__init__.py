@@ -1,5 +1,6 @@
-"""The web chat surface: an ASGI app with a static page and a streaming API."""
+"""The web chat surface: an ASGI app with a static page, a streaming API and signed sessions."""
 
 from bots.web.app import create_app
+from bots.web.sessions import WebAccess
 
-__all__ = ["create_app"]
+__all__ = ["WebAccess", "create_app"]

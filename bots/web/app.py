@@ -1,37 +1,64 @@
-"""The ASGI app: the web chat page, its streaming API and /healthz."""
+"""The ASGI app: the web chat page, its streaming API, login links and /healthz.
+
+Who is talking comes from the session (``bots.web.sessions``); each tab is one conversation of
+that user (its ``conversation`` id is the scope's thread), so a session sees and continues only
+its own conversations. Requests from other sites' pages, oversized bodies and requests without a
+valid session are refused with a 4xx and one log line.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import re
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bots.adapter import PlatformAdapter
+from bots.web.guard import BadRequest, check_origin, read_body
+from bots.web.sessions import Sessions, WebAccess
 from bots.web.sink import WebChatSink
 from conversation import BadInput, Engine, Message
 from conversation.heap import settle_after_start
+from conversation.limits import OverLimit
+from storage.web_logins import WebLogins
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "web"
 STATIC = Path(__file__).with_name("static")
-MAX_BODY_BYTES = 1_000_000
+PAGE = STATIC / "index.html"
+_CONVERSATION = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+"""A tab's conversation id (the page makes a UUID); the scope's thread."""
+BAD_CHAT_BODY = "expected a JSON object with 'text' (and optionally 'conversation' and 'event_id')"
+ApiHandler = Callable[[Request, str], Awaitable[Response]]
 
 
-def create_app(engine: Engine, adapters: Sequence[PlatformAdapter] = ()) -> Starlette:
-    """The web chat on ``engine`` plus each adapter's routes; all start and stop with the app."""
-    sink = WebChatSink()
-    engine.register_sink(PLATFORM, sink)
+def create_app(
+    engine: Engine, adapters: Sequence[PlatformAdapter] = (), access: WebAccess | None = None
+) -> Starlette:
+    """The web chat on ``engine`` plus each adapter's routes; all start and stop with the app.
+
+    ``access`` defaults to open anonymous sessions signed with a secret made for this process.
+    With ``access.enabled`` off only /healthz and the adapters' routes are served.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -50,33 +77,68 @@ def create_app(engine: Engine, adapters: Sequence[PlatformAdapter] = ()) -> Star
             for adapter in adapters:
                 await adapter.stop()
 
-    async def index(_request: Request) -> Response:
-        return FileResponse(STATIC / "index.html")
-
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "model": engine.llm.name})
 
-    async def history(request: Request) -> Response:
-        user = request.query_params.get("user", "")
-        if not user:
-            return JSONResponse({"error": "the 'user' query parameter is required"}, status_code=400)
-        turns = await engine.history(_web_message(user, "history", "").scope)
-        return JSONResponse({"turns": [{"role": t.role, "text": t.content} for t in turns]})
+    access = access or WebAccess()
+    chat_routes = _web_chat_routes(engine, access) if access.enabled else []
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            *chat_routes,
+            *(route for adapter in adapters for route in adapter.routes()),
+        ],
+        lifespan=lifespan,
+    )
 
-    async def chat(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"error": "the request is too large"}, status_code=413)
-        try:
-            fields = json.loads(body)
-            user = str(fields["user"])
-            event_id = f"{user}-{fields.get('event_id') or uuid.uuid4()}"
-            message = _web_message(user, event_id, str(fields["text"]))
-        except (ValueError, KeyError, TypeError):
-            return JSONResponse({"error": "expected JSON with 'user' and 'text'"}, status_code=400)
+
+def _web_chat_routes(engine: Engine, access: WebAccess) -> list[BaseRoute]:
+    """The page, the login link and the API, answering only for the session's own conversations."""
+    sessions = Sessions(access)
+    logins = WebLogins(engine.ledger.engine)
+    sink = WebChatSink()
+    engine.register_sink(PLATFORM, sink)
+
+    async def index(request: Request) -> Response:
+        if sessions.user_of(request) is not None:
+            return FileResponse(PAGE)
+        if access.trusted_user_header or not sessions.opens_the_gate(request):
+            _log_refusal(request, "no session and no access token")
+            return PlainTextResponse("This chat needs an access link.", status_code=401)
+        response: Response = RedirectResponse("/", 303) if access.access_token else FileResponse(PAGE)
+        sessions.start(response, request)
+        return response
+
+    async def login(request: Request) -> Response:
+        token = request.query_params.get("token", "")
+        user = (
+            await asyncio.to_thread(logins.redeem, token)
+            if token and not access.trusted_user_header
+            else None
+        )
+        if user is None:
+            _log_refusal(request, "a login link that is used, expired or wrong")
+            return PlainTextResponse("This login link is not valid: used, expired or wrong.", status_code=401)
+        response = RedirectResponse("/", 303)
+        sessions.start(response, request, user)
+        log.info("web session signed in as web:%s by a login link", user)
+        return response
+
+    async def history(request: Request, user: str) -> Response:
+        conversation = _conversation_id(request.query_params.get("conversation"))
+        turns = await engine.history(_web_message(user, conversation, "history", "").scope)
+        return JSONResponse({"user": user, "turns": [{"role": t.role, "text": t.content} for t in turns]})
+
+    async def chat(request: Request, user: str) -> Response:
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            raise BadRequest(415, "expected Content-Type: application/json")
+        message = _chat_message(user, await read_body(request))
         events = sink.open(message.event_id)
         try:
             submission = await engine.submit(message)
+        except OverLimit as refusal:
+            sink.close(message.event_id, events)
+            return JSONResponse({"error": str(refusal)}, status_code=429)
         except BadInput as error:
             sink.close(message.event_id, events)
             return JSONResponse({"error": str(error)}, status_code=422)
@@ -94,21 +156,67 @@ def create_app(engine: Engine, adapters: Sequence[PlatformAdapter] = ()) -> Star
 
         return StreamingResponse(stream(), media_type="application/x-ndjson")
 
-    return Starlette(
-        routes=[
-            Route("/", index),
-            Route("/healthz", healthz),
-            Route("/api/history", history),
-            Route("/api/chat", chat, methods=["POST"]),
-            Mount("/static", StaticFiles(directory=STATIC), name="static"),
-            *(route for adapter in adapters for route in adapter.routes()),
-        ],
-        lifespan=lifespan,
+    return [
+        Route("/", index),
+        Route("/login", login),
+        Route("/api/history", _guarded(history, sessions)),
+        Route("/api/chat", _guarded(chat, sessions), methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def _guarded(handler: ApiHandler, sessions: Sessions) -> Callable[[Request], Awaitable[Response]]:
+    """``handler`` called with the session's user, after the origin and session checks."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            check_origin(request, sessions.access.allowed_origins)
+            user = sessions.user_of(request)
+            if user is None:
+                raise BadRequest(401, "no valid session: open the chat page first")
+            return await handler(request, user)
+        except BadRequest as refused:
+            _log_refusal(request, refused.reason)
+            return JSONResponse({"error": refused.reason}, status_code=refused.status)
+
+    return guarded
+
+
+def _chat_message(user: str, body: bytes) -> Message:
+    """The Message a chat request's body asks to send as ``user``; 400 when it is not the expected JSON."""
+    try:
+        fields: Any = json.loads(body)
+        text = fields["text"]
+        event_id = fields.get("event_id") or str(uuid.uuid4())
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise BadRequest(400, BAD_CHAT_BODY) from None
+    if not isinstance(text, str) or not isinstance(event_id, str) or len(event_id) > 100:
+        raise BadRequest(400, BAD_CHAT_BODY)
+    return _web_message(user, _conversation_id(fields.get("conversation")), f"{user}-{event_id}", text)
+
+
+def _conversation_id(given: object) -> str:
+    if given is None or given == "":
+        return "main"
+    if not isinstance(given, str) or not _CONVERSATION.match(given):
+        raise BadRequest(400, "'conversation' must be 1 to 64 letters, digits, '-' or '_'")
+    return given
+
+
+def _web_message(user: str, conversation: str, event_id: str, text: str) -> Message:
+    return Message(
+        platform=PLATFORM,
+        user=user,
+        text=text,
+        event_id=f"web-{event_id}",
+        channel="web",
+        thread=conversation,
     )
 
 
-def _web_message(user: str, event_id: str, text: str) -> Message:
-    return Message(platform=PLATFORM, user=user, text=text, event_id=f"web-{event_id}", channel="web")
+def _log_refusal(request: Request, reason: str) -> None:
+    client = request.client.host if request.client else "?"
+    log.warning("refused %s %s from %s: %s", request.method, request.url.path, client, reason)
 
 
 def _report_warm_up(task: asyncio.Task[None]) -> None:

@@ -1,4 +1,5 @@
-// The web chat: each tab is its own user unless a name is set; replies stream in as NDJSON.
+// The web chat: the session cookie says who you are; each tab is one of your conversations.
+// The name box is only shown on your own messages here. Replies stream in as NDJSON.
 "use strict";
 
 const log = document.getElementById("log");
@@ -7,23 +8,20 @@ const textBox = document.getElementById("text");
 const nameBox = document.getElementById("name");
 const sendButton = document.getElementById("send");
 
-function tabUser() {
-  let id = sessionStorage.getItem("chatwright-user");
+function tabConversation() {
+  let id = sessionStorage.getItem("chatwright-conversation");
   if (!id) {
-    id = "tab-" + crypto.randomUUID();
-    sessionStorage.setItem("chatwright-user", id);
+    id = crypto.randomUUID();
+    sessionStorage.setItem("chatwright-conversation", id);
   }
   return id;
-}
-
-function currentUser() {
-  return nameBox.value.trim() || tabUser();
 }
 
 function addTurn(role, text) {
   const div = document.createElement("div");
   div.className = "turn " + role;
   div.textContent = text;
+  if (role === "user" && nameBox.value.trim()) div.title = nameBox.value.trim();
   log.appendChild(div);
   log.scrollTop = log.scrollHeight;
   return div;
@@ -52,8 +50,11 @@ function showReply(bubble, event) {
 
 async function loadHistory() {
   log.replaceChildren();
-  const response = await fetch("/api/history?user=" + encodeURIComponent(currentUser()));
-  if (!response.ok) return;
+  const response = await fetch("/api/history?conversation=" + encodeURIComponent(tabConversation()));
+  if (!response.ok) {
+    addTurn("notice", "Your session is not valid any more: reload the page.");
+    return;
+  }
   const { turns } = await response.json();
   for (const turn of turns) addTurn(turn.role, turn.text);
 }
@@ -66,7 +67,7 @@ async function send(text) {
     const response = await fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ user: currentUser(), text, event_id: crypto.randomUUID() }),
+      body: JSON.stringify({ conversation: tabConversation(), text, event_id: crypto.randomUUID() }),
     });
     if (!response.ok) {
       const { error } = await response.json();
@@ -125,5 +126,6 @@ textBox.addEventListener("keydown", (event) => {
   }
 });
 
-nameBox.addEventListener("change", loadHistory);
+nameBox.value = localStorage.getItem("chatwright-name") || "";
+nameBox.addEventListener("change", () => localStorage.setItem("chatwright-name", nameBox.value.trim()));
 loadHistory();
