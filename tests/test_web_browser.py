@@ -128,7 +128,7 @@ async def open_tab(context: BrowserContext, url: str) -> Page:
 
 
 async def reload(page: Page) -> None:
-    """Reload the tab (same tab, same sessionStorage) and wait for its history."""
+    """Reload the tab (same tab, same sessionStorage, same cookie) and wait for its history."""
     async with page.expect_response(lambda response: "/api/history" in response.url):
         await page.reload()
 
@@ -144,10 +144,9 @@ async def say(page: Page, text: str) -> str:
 
 
 async def set_name(page: Page, name: str) -> None:
-    """Type a name and leave the box (its change event reloads the history)."""
+    """Type a name and leave the box (it labels this browser's own messages, nothing more)."""
     await page.fill("#name", name)
-    async with page.expect_response(lambda response: "/api/history" in response.url):
-        await page.press("#name", "Tab")
+    await page.press("#name", "Tab")
 
 
 RECORD_ASSISTANT_BUBBLE = """() => {
@@ -188,10 +187,10 @@ async def test_enter_sends_and_the_answer_streams_into_a_pending_bubble(
     assert await page.locator("#send").is_enabled()
 
 
-async def test_two_tabs_are_two_users_who_never_see_each_others_words(
+async def test_two_tabs_are_two_conversations_that_never_see_each_others_words(
     served: Served, new_context: NewContext
 ) -> None:
-    context = await new_context()  # one context, two tabs: sessionStorage (the user) is per tab
+    context = await new_context()  # one browser (one session cookie), two tabs: two conversations
     ann = await open_tab(context, served.url)
     bob = await open_tab(context, served.url)
 
@@ -204,9 +203,9 @@ async def test_two_tabs_are_two_users_who_never_see_each_others_words(
     assert first == ["You said: my secret word is amethyst", "You said: my secret word is basalt"]
     assert ann_again == "You said: my secret word is amethyst | what did I tell you?"
     assert bob_again == "You said: my secret word is basalt | and me?"
-    ann_user = await ann.evaluate("sessionStorage.getItem('chatwright-user')")
-    bob_user = await bob.evaluate("sessionStorage.getItem('chatwright-user')")
-    assert ann_user and bob_user and ann_user != bob_user
+    ann_tab = await ann.evaluate("sessionStorage.getItem('chatwright-conversation')")
+    bob_tab = await bob.evaluate("sessionStorage.getItem('chatwright-conversation')")
+    assert ann_tab and bob_tab and ann_tab != bob_tab
 
     await asyncio.gather(reload(ann), reload(bob))
 
@@ -216,31 +215,32 @@ async def test_two_tabs_are_two_users_who_never_see_each_others_words(
     bob_log = await bob.locator("#log").text_content() or ""
     assert "amethyst" in ann_log and "basalt" not in ann_log
     assert "basalt" in bob_log and "amethyst" not in bob_log
-    assert await ann.evaluate("sessionStorage.getItem('chatwright-user')") == ann_user
+    assert await ann.evaluate("sessionStorage.getItem('chatwright-conversation')") == ann_tab
 
 
-async def test_setting_a_name_makes_the_name_the_user(served: Served, new_context: NewContext) -> None:
+async def test_the_session_cookie_is_http_only_and_not_readable_by_the_page(
+    served: Served, new_context: NewContext
+) -> None:
+    context = await new_context()
+    tab = await open_tab(context, served.url)
+
+    [cookie] = await context.cookies()
+
+    assert cookie["name"] == "chatwright_session" and cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Lax"
+    assert "chatwright_session" not in await tab.evaluate("document.cookie")
+
+
+async def test_a_typed_name_is_a_label_not_an_identity(served: Served, new_context: NewContext) -> None:
     tab = await open_tab(await new_context(), served.url)
-    assert await say(tab, "I am nobody yet") == "You said: I am nobody yet"
-
     await set_name(tab, "ada")
-
-    await expect(tab.locator("#log .turn")).to_have_count(0)
     assert await say(tab, "hello, I am Ada") == "You said: hello, I am Ada"
-    stored = await tab.request.get(f"{served.url}/api/history?user=ada")
-    assert await stored.json() == {
-        "turns": [
-            {"role": "user", "text": "hello, I am Ada"},
-            {"role": "assistant", "text": "You said: hello, I am Ada"},
-        ]
-    }
+    await expect(tab.locator("#log .turn.user")).to_have_attribute("title", "ada")
 
     elsewhere = await open_tab(await new_context(), served.url)
     await set_name(elsewhere, "ada")
-    await expect(elsewhere.locator("#log .turn")).to_have_text(
-        ["hello, I am Ada", "You said: hello, I am Ada"]
-    )
-    assert await say(elsewhere, "still me") == "You said: hello, I am Ada | still me"
 
-    await set_name(tab, "")
-    await expect(tab.locator("#log .turn")).to_have_text(["I am nobody yet", "You said: I am nobody yet"])
+    await expect(elsewhere.locator("#log .turn")).to_have_count(0)
+    assert await say(elsewhere, "still me?") == "You said: still me?"
+    stolen = await elsewhere.request.get(f"{served.url}/api/history?user=ada")
+    assert (await stolen.json())["turns"] == []
