@@ -1,10 +1,10 @@
 """The intent classifier: nearest labelled examples on MiniLM embeddings, optionally the model when unsure.
 
 Free text without a command, outside an open dialogue and not recognised by a skill's own request
-wording comes here. Each skill has a few example utterances (``skills/prompts/intents.toml``) plus
-its description; a message goes to the skill of its most similar examples when that skill is
-clearly ahead. Otherwise, when given a model, the model picks at temperature 0 under a JSON schema
-whose only values are the skill names (and "none"), and its answer is validated before use. None
+wording comes here. Each skill has a few example utterances (``skills/prompts/intents.toml``, plus its
+own ``examples`` if it declares any) and its description; a message goes to the skill of its most
+similar examples when that skill is clearly ahead. Otherwise, when given a model, the model picks
+at temperature 0 under a JSON schema whose only values are the skill names (and "none"), and its answer is validated before use. None
 means the router's fallback (chat).
 """
 
@@ -78,13 +78,13 @@ class NearestExamplesClassifier:
         embedder: Callable[[], Embedder] = shared_embedder,
         thresholds: Thresholds | None = None,
     ) -> None:
-        """``examples`` default to the labelled utterances shipped with the skills."""
+        """``examples`` default to the shipped utterances; a skill's own ``examples`` join them."""
         labelled = load_examples() if examples is None else examples
         self.descriptions = {name: skill.description for name, skill in skills.items()}
         self.examples = [
             (name, text)
             for name, skill in skills.items()
-            for text in [skill.description, *labelled.get(name, ())]
+            for text in [skill.description, *labelled.get(name, ()), *getattr(skill, "examples", ())]
         ]
         self.llm = llm
         self.thresholds = thresholds or Thresholds()

@@ -17,7 +17,7 @@ from conversation.delivery import ReplySink
 from conversation.errors import BackendUnavailable, BadInput, SkillError
 from conversation.limits import Admission
 from conversation.llm.base import LLM, ChatMessage
-from conversation.outcome import Outcome, PendingMessage, deferral
+from conversation.outcome import Outcome, PendingMessage, deferral, skill_deferral
 from conversation.router import Router, UnknownCommand
 from conversation.types import Message, Reply, Scope
 from skills.base import HoldsDialogue, Skill, SkillRequest, SkillResponse
@@ -373,7 +373,9 @@ class Engine:
         try:
             response = _answered(await route.skill.handle(request), route.skill.name)
         except SkillError as error:
-            response = SkillResponse([Reply(str(error), skill=route.skill.name, notice=True)])
+            if error.retry_after_s is not None:
+                return skill_deferral(pending, error, route.skill.name, self.limits.max_attempts)
+            response = SkillResponse([Reply(error.text, skill=route.skill.name, notice=True)])
         replies = list(response.replies)
         answer = "\n\n".join([reply.text for reply in replies])
         new_state = ScopeStateRecord(route.skill.name, response.state) if response.hold_dialogue else None

@@ -18,4 +18,13 @@ class BackendUnavailable(ChatwrightError):
 
 
 class SkillError(ChatwrightError):
-    """A skill could not complete a request."""
+    """A skill could not complete a request: the person sees ``text``, the skill's own sentence.
+
+    With ``retry_after_s`` the message is tried again after that many seconds (as when the model
+    backend is down), up to the engine's ``max_attempts``.
+    """
+
+    def __init__(self, text: str, retry_after_s: float | None = None) -> None:
+        super().__init__(text)
+        self.text = text
+        self.retry_after_s = retry_after_s

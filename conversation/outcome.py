@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from conversation.errors import BackendUnavailable
+from conversation.errors import BackendUnavailable, SkillError
 from conversation.llm.base import ChatMessage
 from conversation.types import Message, Reply
 from storage import Completion, ScopeStateRecord, TranscriptRecord
@@ -81,4 +81,30 @@ def deferral(
         [] if pending.attempts else [notice],
         transcript=transcript,
         retry_at=time.time() + retry_after_s,
+    )
+
+
+def skill_deferral(pending: PendingMessage, error: SkillError, skill: str, max_attempts: int) -> Outcome:
+    """The outcome of an attempt a skill asked to retry (``SkillError.retry_after_s``).
+
+    The person sees the skill's sentence the first time; the message is tried again after the
+    skill's delay, until ``max_attempts``, when the sentence is the answer.
+    """
+    attempts = pending.attempts + 1
+    transcript = TranscriptRecord(
+        skill=skill,
+        intent=skill,
+        model="",
+        prompt="",
+        output=error.text,
+        latency_ms=0.0,
+        outcome="skill_error",
+    )
+    notice = Reply(error.text, skill=skill, notice=True)
+    if attempts >= max_attempts or error.retry_after_s is None:
+        return Outcome([notice], transcript=transcript, failed=True)
+    return Outcome(
+        [] if pending.attempts else [notice],
+        transcript=transcript,
+        retry_at=time.time() + error.retry_after_s,
     )

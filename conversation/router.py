@@ -11,10 +11,11 @@ stays parked (``Route.parked``) for the engine to keep and remind the person of.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from conversation.errors import ConfigError
 from conversation.global_intents import global_intent
 from conversation.help import HelpSkill, NothingToCancel
 from conversation.types import Message
@@ -87,14 +88,20 @@ class Router:
         classifier: IntentClassifier | None = None,
         policy: RoutingPolicy | None = None,
         commands_only: frozenset[str] = frozenset(),
+        *,
+        services: Sequence[BackgroundWork] = (),
     ) -> None:
+        """``services``: what the skills share (an HTTP client), started and stopped with them."""
         if fallback not in skills or fallback in commands_only:
             raise ValueError(f"fallback skill {fallback!r} is not among the skills")
+        if misnamed := [f"{key!r} ({skill.name!r})" for key, skill in skills.items() if key != skill.name]:
+            raise ConfigError(f"skills: registered under a name other than their own: {', '.join(misnamed)}")
         self.skills = dict(skills)
         self.fallback = fallback
         self.classifier = classifier
         self.policy = policy
         self.commands_only = commands_only
+        self.services = list(services)
         self.help = HelpSkill(self.skills, fallback, commands_only)
         self.nothing_to_cancel = NothingToCancel()
         self.skills.setdefault(self.help.name, self.help)
@@ -110,7 +117,8 @@ class Router:
             await skill.aclose()
 
     def _background(self) -> list[BackgroundWork]:
-        return [skill for skill in self.skills.values() if isinstance(skill, BackgroundWork)]
+        skills = [skill for skill in self.skills.values() if isinstance(skill, BackgroundWork)]
+        return [*self.services, *skills]
 
     async def route(
         self, message: Message, active_skill: str | None, state: Mapping[str, Any] | None = None

@@ -18,6 +18,7 @@ from storage.records import (
     UnsentReply,
     Written,
 )
+from storage.skill_data import SkillData
 
 __all__ = [
     "Backlog",
@@ -31,6 +32,7 @@ __all__ = [
     "ScopeSnapshot",
     "ScopeStateRecord",
     "SentReply",
+    "SkillData",
     "Taken",
     "Takeover",
     "TranscriptRecord",

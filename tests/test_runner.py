@@ -20,7 +20,7 @@ def test_slack_over_http_needs_the_signing_secret(engine: Engine) -> None:
 def test_slack_and_discord_tokens_start_both_adapters(engine: Engine) -> None:
     settings = load_settings(slack_bot_token="xoxb-1", slack_signing_secret="s", discord_token="d")
 
-    adapters = configured_adapters(engine, settings)
+    adapters = {adapter.platform: adapter for adapter in configured_adapters(engine, settings)}
 
-    assert [a.platform for a in adapters] == ["slack", "discord"]
-    assert [route.path for route in adapters[0].routes()] == ["/slack/events"]  # type: ignore[attr-defined]
+    assert sorted(adapters) == ["discord", "slack"]
+    assert [route.path for route in adapters["slack"].routes()] == ["/slack/events"]  # type: ignore[attr-defined]

@@ -1,0 +1,61 @@
+"""The shipped skills' factories, registered as entry points ``chatwright.skills`` like any plugin's."""
+
+from __future__ import annotations
+
+from conversation.help import HelpSkill
+from skills.chat import ChatSkill
+from skills.context import SkillContext
+from skills.docs import DocsSkill, docs_config
+from skills.order import OrderSink, OrderSkill, WebhookPolicy
+from skills.proofread import ProofreadSkill
+from skills.reply import ReplySkill
+from skills.translate import DEFAULT_LANGUAGES, TranslateSkill
+from storage.orders import OrderStore
+
+
+def order(context: SkillContext) -> OrderSkill:
+    """The OrderBot on the configured menu; confirmed orders go to the table and the webhook."""
+    settings = context.settings
+    webhook = settings.order_webhook_url.get_secret_value()
+    sink = OrderSink(
+        OrderStore(context.services.database),
+        WebhookPolicy(webhook, first_retry_s=settings.order_webhook_retry_s) if webhook else None,
+    )
+    return OrderSkill(menu_path=settings.order_menu, sink=sink)
+
+
+def translate(context: SkillContext) -> TranslateSkill:
+    """Translation between the configured languages."""
+    settings = context.settings
+    detected = tuple(settings.detect_languages or DEFAULT_LANGUAGES)
+    return TranslateSkill(detected, tuple(settings.team_languages))
+
+
+def proofread(_context: SkillContext) -> ProofreadSkill:
+    """Proofreading with a redline."""
+    return ProofreadSkill()
+
+
+def reply(context: SkillContext) -> ReplySkill:
+    """Customer-service replies to reviews."""
+    settings = context.settings
+    return ReplySkill(
+        settings.reply_temperature,
+        settings.customer_service_contact,
+        allowed_commitments=settings.reply_allowed_commitments,
+    )
+
+
+def ask(context: SkillContext) -> DocsSkill:
+    """Answers from the team's documents (``/ask``)."""
+    settings = context.settings
+    return DocsSkill(docs_config(settings), context.services.database, settings.max_reply_tokens)
+
+
+def chat(context: SkillContext) -> ChatSkill:
+    """The fallback; built last, so it can tell the model the other skills' commands."""
+    tasks = {name: skill.description for name, skill in context.skills.items()}
+    settings = context.settings
+    return ChatSkill(
+        settings.persona, settings.max_reply_tokens, tasks | {HelpSkill.name: HelpSkill.description}
+    )
