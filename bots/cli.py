@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bots.cli_conversations import add_eval_conversations_command
 from bots.cli_docs import add_eval_rag_command, add_ingest_command
+from bots.cli_slack import add_slack_commands
 from conversation import ChatwrightError, Engine, Settings, load_settings
 from conversation.assembly import build_engine
 
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     add_eval_conversations_command(evaluations)
     add_eval_rag_command(evaluations)
     add_ingest_command(commands)
+    add_slack_commands(commands)
 
     admin = commands.add_parser("admin", help="run an /admin verb as the local superuser (audited)")
     admin.add_argument("words", nargs="+", metavar="VERB", help="e.g. stats, roles grant slack:U123")

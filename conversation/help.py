@@ -11,6 +11,8 @@ from skills.base import Skill, SkillRequest, SkillResponse
 class HelpSkill:
     """Lists every registered skill by its command and its own description (``/help``, "what can you do?")."""
 
+    summary = "List what the bot can do and its commands"
+
     name = "help"
     description = "Lists what the bot can do and its commands."
 

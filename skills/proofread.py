@@ -143,6 +143,9 @@ def same_text(a: str, b: str) -> bool:
 class ProofreadSkill:
     """Corrects spelling and grammar (or rewrites for an audience) and shows what changed."""
 
+    summary = "Correct spelling and grammar, with a redline"
+    usage = "<text>"
+
     name = "proofread"
     description = "Correct spelling and grammar and show a redline of the changes."
 

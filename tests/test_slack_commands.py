@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bots.slack import COMMANDS, EVENTS_PATH, ProgressTiming, SlackAdapter
+from bots.slack import EVENTS_PATH, ProgressTiming, SlackAdapter
 from conversation import Engine, EngineLimits, Reply, load_settings
 from conversation.llm import FakeLLM
 from conversation.router import Router
@@ -19,6 +19,9 @@ from skills import ChatSkill, SkillRequest, SkillResponse
 from storage import Ledger
 from tests.fakes.engines import migrated_database
 from tests.fakes.slack_api import FakeSlackApi, form_body, signed_headers, slash_command
+
+COMMANDS = ("order", "translate", "proofread", "ask", "reply", "help", "admin", "optout", "optin", "status")
+"""The router's skills: Slack gets one command per skill, a plugin's (status) like the shipped ones."""
 
 SECRET = "commands-secret"
 

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from starlette.routing import BaseRoute
 
-from bots.discord.commands import slash_commands
+from bots.discord.commands import discord_commands
 from bots.discord.events import (
     PLATFORM,
     ReactionFeedback,
@@ -20,6 +20,7 @@ from bots.discord.events import (
 )
 from bots.discord.sink import DiscordSink
 from conversation import BadInput, ConfigError, Engine, Message, Settings
+from conversation.commands import slash_commands
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class DiscordAdapter:
             else discord.Client(intents=chatwright_intents())
         )
         self.tree = app_commands.CommandTree(self.client)
-        for command in slash_commands(self.receive_command):
+        for command in discord_commands(slash_commands(engine.router), self.receive_command):
             self.tree.add_command(command)
         self.sink = DiscordSink(self.client)
         engine.register_sink(PLATFORM, self.sink)

@@ -23,7 +23,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bots.slack.events import (
-    COMMANDS,
     PLATFORM,
     Addressed,
     Payload,
@@ -40,6 +39,7 @@ from bots.slack.requests import Refusal, screened
 from bots.slack.sink import RATE_LIMIT_RETRIES, SlackSink
 from bots.slack.threads import ConversationThreads
 from conversation import BadInput, ConfigError, Engine, Message, Settings
+from conversation.commands import slash_commands
 from conversation.limits import OverLimit
 
 log = logging.getLogger(__name__)
@@ -100,8 +100,8 @@ class SlackAdapter:
         self.app.event("app_mention")(self._on_mention)
         self.app.event("reaction_added")(self._on_reaction)
         self.app.event("reaction_removed")(self._on_reaction)
-        for name in COMMANDS:
-            self.app.command(f"/{name}")(self._on_command)
+        for command in slash_commands(engine.router):  # each arrives as "/<name> <text>" for the router
+            self.app.command(f"/{command.name}")(self._on_command)
         self._http = AsyncSlackRequestHandler(self.app)
         self._signing_secret = signing_secret
         self._socket: AsyncSocketModeHandler | None = None

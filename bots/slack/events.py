@@ -10,8 +10,6 @@ from typing import Any
 from conversation import Message
 
 PLATFORM = "slack"
-COMMANDS = ("order", "translate", "proofread", "ask", "reply", "help", "admin", "optout", "optin")
-"""The slash commands; each arrives as ``/<name> <text>`` for the engine's router."""
 
 _ANSWERED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 """Plain messages; edits, deletions, joins and bot posts have other subtypes and are ignored."""

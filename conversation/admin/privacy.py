@@ -68,6 +68,11 @@ class PrivacySkill:
         self.store = store
         self.opt_out = opt_out
         self.name = "optout" if opt_out else "optin"
+        self.summary = (
+            "Keep my conversations out of model training"
+            if opt_out
+            else "Allow my conversations in model training again"
+        )
         self.description = (
             "Keep my conversations out of model training."
             if opt_out

@@ -95,6 +95,9 @@ class AdminSkill:
     checked against configuration and the users table), never from what the message says.
     """
 
+    summary = "Administration (admins only)"
+    usage = "help | stats | roles | forget <platform:user> | ..."
+
     name = "admin"
     description = "Administration commands for admins."
 

@@ -36,6 +36,9 @@ _ASKS_DOCUMENTS = re.compile(
 class DocsSkill:
     """Retrieves from the channel's collection, answers from what it found, cites file and page."""
 
+    summary = "Ask the team's documents"
+    usage = "<question>"
+
     description = "Answers questions about the team's documents, citing file and page or section."
 
     def __init__(

@@ -25,6 +25,9 @@ class OrderSkill:
     With a ``sink`` the confirmed order is also stored (once per confirming message) and sent on.
     """
 
+    summary = "Order from the menu"
+    usage = "a large pepperoni and a coke"
+
     name = "order"
 
     def __init__(

@@ -33,6 +33,9 @@ class SentimentAnswer(BaseModel):
 class ReplySkill:
     """Drafts a reply email; code checks the draft (one more draft when worth it) and repairs it."""
 
+    summary = "Draft a reply to a customer review"
+    usage = "<review>"
+
     name = "reply"
     description = "Draft a customer-service email reply to a customer review."
 

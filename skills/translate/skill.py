@@ -38,6 +38,9 @@ USAGE = (
 class TranslateSkill:
     """Translations at temperature 0; the language is detected offline, JSON tables rendered by code."""
 
+    summary = "Translate text"
+    usage = "[to <language>] <text>"
+
     name = "translate"
     description = "Detect a text's language, translate it, change its tone or convert its format."
 
