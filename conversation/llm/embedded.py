@@ -1,7 +1,8 @@
 """LlamaCppBackend: a GGUF chat model run on the CPU by llama-cpp-python.
 
-Generation runs in one worker thread per model, so requests are served one at a time in
-arrival order and the event loop never blocks. The model loads in that thread on first use
+Generation runs in one worker thread per model, so requests are served one at a time and the
+event loop never blocks; waiting requests take turns per requester (``fair_queue``), so one
+person's many conversations cannot starve the others. The model loads in that thread on first use
 (or at ``await load()``). After each turn the llama.cpp state of the conversation is kept in
 RAM, so its next turn only reads the new tokens even when other conversations ran between.
 When a chat answer ends and no other request waits, the opening of the conversation's next
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,6 +34,7 @@ from llama_cpp.llama_grammar import LlamaGrammar
 
 from conversation.errors import BackendUnavailable
 from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink
+from conversation.llm.fair_queue import RoundRobin, requester_of, resolving
 from conversation.llm.kv_cache import ConversationStateCache, common_prefix_length
 from conversation.llm.stops import StopScanner
 
@@ -101,6 +104,7 @@ class LlamaCppBackend:
         self._queued = 0
         """Jobs submitted and not yet started (read by the worker: is anybody waiting?)."""
         self._queued_lock = threading.Lock()
+        self._turns = RoundRobin()
         self._load_lock = threading.RLock()
         self._loaded: _LoadedModel | None = None
         self._closed = False
@@ -132,7 +136,15 @@ class LlamaCppBackend:
         try:
             async with asyncio.timeout(self.timeout_s):
                 stream = emit if on_token is not None else None
-                job = self._submit(self._generate, list(messages), options, started, stream, cancel)
+                job = self._submit(
+                    self._generate,
+                    list(messages),
+                    options,
+                    started,
+                    stream,
+                    cancel,
+                    lane=requester_of(options.conversation),
+                )
                 job.add_done_callback(lambda _: pieces.put_nowait(None))
                 if on_token is not None:
                     while (piece := await pieces.get()) is not None:
@@ -168,19 +180,25 @@ class LlamaCppBackend:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._free)
         self._executor.shutdown(wait=False)
 
-    def _submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-        """Queue ``fn`` on the model's worker thread."""
+    def _submit(self, fn: Callable[..., T], *args: Any, lane: str = "") -> asyncio.Future[T]:
+        """Queue ``fn`` for the model's worker thread, taking turns with other lanes (``fair_queue``)."""
         if self._closed:
             raise BackendUnavailable(f"The model {self.name} has been closed.")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         with self._queued_lock:
             self._queued += 1
 
-        def started() -> T:
+        def started() -> None:
             with self._queued_lock:
                 self._queued -= 1
-            return fn(*args)
 
-        return asyncio.get_running_loop().run_in_executor(self._executor, started)
+        self._turns.put(lane, resolving(future, partial(fn, *args), started))
+        self._executor.submit(self._run_next)
+        return future
+
+    def _run_next(self) -> None:
+        self._turns.take()()
 
     def _model(self) -> _LoadedModel:
         with self._load_lock:
