@@ -35,9 +35,10 @@ from bots.slack.events import (
     payload_problem,
 )
 from bots.slack.progress import ProgressTiming
-from bots.slack.requests import Refusal, screened
+from bots.slack.requests import screened
 from bots.slack.sink import RATE_LIMIT_RETRIES, SlackSink
 from bots.slack.threads import ConversationThreads
+from bots.web.guard import BadRequest
 from conversation import BadInput, ConfigError, Engine, Message, Settings
 from conversation.commands import slash_commands
 from conversation.limits import OverLimit
@@ -160,7 +161,7 @@ class SlackAdapter:
         """Refuse unsigned, oversized and malformed requests here; hand the rest to Bolt."""
         try:
             checked = await screened(request, self._signing_secret)
-        except Refusal as refusal:
+        except BadRequest as refusal:
             client = request.client.host if request.client else "?"
             log.warning("refused a request to %s from %s: %s", EVENTS_PATH, client, refusal.reason)
             return JSONResponse({"error": refusal.reason}, status_code=refusal.status)

@@ -14,13 +14,13 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.types import Message as AsgiMessage
 
 from bots.slack.events import Payload, payload_problem
+from bots.web.guard import BadRequest, read_body
 
 log = logging.getLogger(__name__)
 
@@ -30,22 +30,14 @@ MAX_CLOCK_SKEW_S = 300
 """Slack's rule: a request signed more than five minutes ago (or ahead) may be a replay."""
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal(Exception):
-    """Why a request is answered without reaching Bolt."""
-
-    status: int
-    reason: str
-
-
 async def screened(request: Request, signing_secret: str) -> Request:
-    """``request`` with its body read and checked, ready for Bolt; raise Refusal otherwise."""
-    body = await _read_capped(request)
+    """``request`` with its body read and checked, ready for Bolt; raise BadRequest otherwise."""
+    body = await read_body(request, MAX_BODY_BYTES)
     if not is_signed(body, request.headers, signing_secret):
-        raise Refusal(401, "the signature is missing, stale or wrong")
+        raise BadRequest(401, "the signature is missing, stale or wrong")
     problem = payload_problem(_parsed(body, request.headers.get("content-type", "")))
     if problem:
-        raise Refusal(400, problem)
+        raise BadRequest(400, problem)
     return Request(request.scope, _replay(body))
 
 
@@ -60,20 +52,6 @@ def is_signed(body: bytes, headers: Mapping[str, str], signing_secret: str) -> b
     return hmac.compare_digest(expected.encode(), given)
 
 
-async def _read_capped(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-        raise Refusal(413 if declared.isdigit() else 400, "the body is too large or its length is bad")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise Refusal(413, "the body is too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _parsed(body: bytes, content_type: str) -> Payload:
     """The payload as the listeners see it: JSON, a form (slash commands), or a form's JSON ``payload``."""
     try:
@@ -84,9 +62,9 @@ def _parsed(body: bytes, content_type: str) -> Payload:
         else:
             parsed = json.loads(text)
     except (UnicodeDecodeError, ValueError) as error:
-        raise Refusal(400, f"the body is not JSON or a form ({type(error).__name__})") from None
+        raise BadRequest(400, f"the body is not JSON or a form ({type(error).__name__})") from None
     if not isinstance(parsed, dict):
-        raise Refusal(400, "the body is not a JSON object")
+        raise BadRequest(400, "the body is not a JSON object")
     return parsed
 
 
