@@ -53,7 +53,7 @@ async def test_one_translation_per_target_at_temperature_zero_with_a_strict_prom
     assert reply.text == "English \u2192 Spanish (formal): Hola\nEnglish \u2192 French (formal): Bonjour"
     assert [o.temperature for o in options] == [0.0, 0.0]
     system, user = llm.prompts[0]
-    assert "from <English> into <Spanish>, using the formal form" in system.content
+    assert "from <English> into <Spanish>, addressing the reader formally" in system.content
     assert user.content == "```Hello there, my friend```"
 
 

@@ -157,8 +157,8 @@ async def test_both_registers_are_translated_and_labelled(skill: TranslateSkill)
     response = await ask(skill, llm, "Translate into Spanish, once formal and once informal: " + ENGLISH)
 
     assert len(llm.prompts) == 2
-    assert "using the formal form" in llm.prompts[0][0].content
-    assert "using the informal form" in llm.prompts[1][0].content
+    assert "addressing the reader formally" in llm.prompts[0][0].content
+    assert "addressing the reader informally" in llm.prompts[1][0].content
     data = response.replies[0].data
     assert data is not None and list(data["translations"]) == ["es-formal", "es-informal"]
     lines = response.replies[0].text.splitlines()
