@@ -56,8 +56,10 @@ async def test_answer_streams_from_the_server_with_persona_and_history(
     assert "".join(sink.pieces["2"]) == "You are Ann."
     assert server.requests[-1]["model"] == "tiny-model"
     assert server.requests[-1]["stream"] is True
-    assert server.requests[-1]["messages"] == [
-        {"role": "system", "content": "You are Pip."},
+    system, *turns = server.requests[-1]["messages"]
+    assert system["role"] == "system" and system["content"].startswith("You are Pip.\n")
+    assert "- /translate: " in system["content"], "the persona is told the bot's other skills"
+    assert turns == [
         {"role": "user", "content": "I am Ann"},
         {"role": "assistant", "content": "Nice to meet you, Ann."},
         {"role": "user", "content": "Who am I?"},
