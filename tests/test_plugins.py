@@ -9,6 +9,9 @@ from pydantic import BaseModel
 
 from chatwright import ConfigError, SkillContext, SkillError, SkillRequest, skill
 from chatwright.testing import TestBot
+from conversation import Settings
+from conversation.classifier import NearestExamplesClassifier
+from conversation.registry import SKILLS, chosen_skills, installed
 from conversation.router import Router
 from skills import ChatSkill
 
@@ -79,3 +82,36 @@ async def test_a_skill_error_reaches_the_person_and_the_message_is_retried_when_
 def test_a_skill_registered_under_another_name_is_refused() -> None:
     with pytest.raises(ConfigError, match="'talk' \\('chat'\\)"):
         Router({"talk": ChatSkill("persona")}, fallback="talk")
+
+
+def test_skills_enabled_and_disabled_choose_among_the_installed_and_unknown_names_are_errors() -> None:
+    installed_skills = {"order": greet, "chat": greet, "status": greet}
+
+    assert list(chosen_skills(Settings(skills_disabled=["status"]), installed_skills)) == ["order", "chat"]
+    assert list(chosen_skills(Settings(skills_enabled=["chat"]), installed_skills)) == ["chat"]
+    with pytest.raises(ConfigError, match=r"^skills_enabled: no installed skill 'stauts'"):
+        chosen_skills(Settings(skills_enabled=["stauts"]), installed_skills)
+    with pytest.raises(ConfigError, match=r"^skills: no installed skill 'nosuch'"):
+        chosen_skills(Settings(skills={"nosuch": {"a": 1}}), installed_skills)
+
+
+async def test_a_section_for_a_skill_that_takes_no_settings_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^skills\.flaky: this skill takes no settings"):
+        async with TestBot.start(tmp_path, skills={"flaky": lambda _c: Flaky()}, config={"flaky": {"x": 1}}):
+            pass
+
+
+def test_the_shipped_skills_are_entry_points_like_any_plugins() -> None:
+    shipped = installed(SKILLS)
+
+    assert {"order", "translate", "proofread", "ask", "reply", "chat"} <= set(shipped)
+    assert all(callable(factory) for factory in shipped.values())
+
+
+async def test_a_skills_own_examples_join_the_shipped_ones(tmp_path: Path) -> None:
+    async with TestBot.start(tmp_path, skills={"greet": greet}) as bot:
+        skills = bot.engine.router.skills
+    classifier = NearestExamplesClassifier({"greet": skills["greet"], "order": skills["chat"]}, None)
+
+    assert ("greet", "say hello to me") in classifier.examples
+    assert sum(name == "order" for name, _ in classifier.examples) > 1, "the shipped order examples stay"
