@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -18,6 +19,8 @@ from skills.docs import DocsSkill
 from skills.order import OrderSkill
 from storage.admin_store import AdminStore
 from storage.user_data import UserRef
+
+Shipped = TypeVar("Shipped")
 
 __all__ = [
     "LOCAL_PLATFORM",
@@ -58,8 +61,6 @@ def build_administration(
     store = AdminStore(database)
     roles = Roles(store, settings.admins)
     policy = AdminPolicy(store, roles)
-    order = next((skill for skill in skills.values() if isinstance(skill, OrderSkill)), None)
-    docs = next((skill for skill in skills.values() if isinstance(skill, DocsSkill)), None)
     services = AdminServices(
         database=database,
         store=store,
@@ -68,9 +69,9 @@ def build_administration(
         served_model=settings.model,
         export_dir=settings.data_dir / "exports",
         docs_root=settings.data_dir / "docs",
-        order=order,
+        order=_registered(skills, "order", OrderSkill),
         menu_path=settings.order_menu,
-        docs=docs,
+        docs=_registered(skills, "ask", DocsSkill),
         settings=settings,
         forget_contexts=forget_contexts,
     )
@@ -80,3 +81,9 @@ def build_administration(
         "optin": PrivacySkill(store, opt_out=False),
     }
     return Administration(admin_skills, policy)
+
+
+def _registered(skills: Mapping[str, Skill], name: str, kind: type[Shipped]) -> Shipped | None:
+    """The skill registered as ``name``, when it is the shipped one admins steer (a plugin may replace it)."""
+    skill = skills.get(name)
+    return skill if isinstance(skill, kind) else None
