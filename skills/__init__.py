@@ -1,6 +1,5 @@
 """Skills: one module per capability behind one small interface; no platform SDK here."""
 
-import conversation  # noqa: F401 - initialise the engine package first: it imports skills.base
 from skills.base import Skill, SkillRequest, SkillResponse
 from skills.chat import ChatSkill
 from skills.order import OrderSkill
