@@ -1,11 +1,11 @@
 """The intent classifier: nearest labelled examples on MiniLM embeddings, optionally the model when unsure.
 
 Free text without a command, outside an open dialogue and not recognised by a skill's own request
-wording comes here. Each skill has a few example utterances (``skills/prompts/intents.toml``, plus its
-own ``examples`` if it declares any) and its description; a message goes to the skill of its most
-similar examples when that skill is clearly ahead. Otherwise, when given a model, the model picks
-at temperature 0 under a JSON schema whose only values are the skill names (and "none"), and its answer is validated before use. None
-means the router's fallback (chat).
+wording comes here. Each skill has a few example utterances (``skills/prompts/intents.toml``, plus
+its own ``examples`` if it declares any) and its description; a message goes to the skill of its
+most similar examples when that skill is clearly ahead. Otherwise, when given a model, the model
+picks at temperature 0 under a JSON schema whose only values are the skill names (and "none"), and
+its answer is validated before use. None means the router's fallback (chat).
 """
 
 from __future__ import annotations
