@@ -19,6 +19,7 @@ from conversation import load_settings
 from conversation.admin import MAINTENANCE_NOTICE
 from conversation.assembly import build_engine
 from conversation.llm import FakeLLM
+from storage.web_logins import WebLogins
 from tests.fakes.admin_bot import admin_bot
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_objects import BOT_ID, USER_ID
@@ -148,22 +149,29 @@ async def test_discord_admin_command_is_deferred_and_answered_ephemerally(
 
 async def test_the_web_chat_runs_admin_verbs_for_a_configured_web_admin_only(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path, intent_classifier=False, admins=["web:alice"])
-    app = create_app(build_engine(settings, FakeLLM()))
+    engine = build_engine(settings, FakeLLM())
+    app = create_app(engine)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://chat.test") as client:
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://chat.test") as alice,
+            httpx.AsyncClient(transport=transport, base_url="http://chat.test") as mallory,
+        ):
 
-            async def replies(user: str, text: str) -> list[str]:
-                response = await client.post("/api/chat", json={"user": user, "text": text})
+            async def replies(browser: httpx.AsyncClient, text: str) -> list[str]:
+                response = await browser.post("/api/chat", json={"text": text, "name": "alice"})
                 lines = [json.loads(line) for line in response.text.splitlines() if line]
                 return [event["text"] for event in lines if event["type"] == "reply"]
 
-            refused = await replies("mallory", "/admin maintenance on")
-            switched = await replies("alice", "/admin maintenance on")
-            paused = await replies("mallory", "hello")
+            for browser in (alice, mallory):
+                assert (await browser.get("/")).status_code == 200
+            link = WebLogins(engine.ledger.engine).issue("alice")
+            assert (await alice.get("/login", params={"token": link})).status_code == 303
+            refused = await replies(mallory, "/admin maintenance on")
+            switched = await replies(alice, "/admin maintenance on")
+            paused = await replies(mallory, "hello")
 
-    assert refused == [
-        "Refused: /admin maintenance is for admins only, and web:mallory is not one. Nothing was done."
-    ]
+    [refusal] = refused
+    assert refusal.startswith("Refused: /admin maintenance is for admins only, and web:s-")
     assert switched == ["Maintenance is now on."]
     assert paused == [MAINTENANCE_NOTICE]
