@@ -17,6 +17,7 @@ from skills.base import (
 )
 from skills.context import SkillContext, SkillFactory
 from skills.function import skill
+from skills.tools import Tool, tool
 
 __all__ = [
     "LLM",
@@ -37,5 +38,7 @@ __all__ = [
     "SkillFactory",
     "SkillRequest",
     "SkillResponse",
+    "Tool",
     "skill",
+    "tool",
 ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from conversation.admin.roles import Role, Roles
 from conversation.help import HelpSkill
+from conversation.types import Message
 from skills.chat import ChatSkill
 from skills.context import SkillContext
 from skills.docs import DocsSkill, docs_config
@@ -10,6 +14,7 @@ from skills.order import OrderSink, OrderSkill, WebhookPolicy
 from skills.proofread import ProofreadSkill
 from skills.reply import ReplySkill
 from skills.translate import DEFAULT_LANGUAGES, TranslateSkill
+from storage.admin_store import AdminStore
 from storage.orders import OrderStore
 
 
@@ -53,9 +58,15 @@ def ask(context: SkillContext) -> DocsSkill:
 
 
 def chat(context: SkillContext) -> ChatSkill:
-    """The fallback; built last, so it can tell the model the other skills' commands."""
+    """The fallback; built last, so it can tell the model the other skills' commands and call their tools."""
     tasks = {name: skill.description for name, skill in context.skills.items()}
+    tools = [tool for skill in context.skills.values() for tool in getattr(skill, "tools", ())]
     settings = context.settings
-    return ChatSkill(
-        settings.persona, settings.max_reply_tokens, tasks | {HelpSkill.name: HelpSkill.description}
-    )
+    roles = Roles(AdminStore(context.services.database), settings.admins)
+
+    async def is_admin(message: Message) -> bool:
+        role = await asyncio.to_thread(roles.role_of, message.platform, message.user)
+        return role >= Role.ADMIN
+
+    tasks |= {HelpSkill.name: HelpSkill.description}
+    return ChatSkill(settings.persona, settings.max_reply_tokens, tasks, tools, is_admin)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from conversation.llm.base import ChatMessage, GenerationOptions
-from conversation.types import Reply
+from conversation.types import Message, Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
+from skills.tools import Tool, choose_tool, run_tool
 
 CHAT_TEMPERATURE = 0.7
 
@@ -17,8 +18,21 @@ class ChatSkill:
     name = "chat"
     description = "Small talk, opinions, advice, general questions, and what you told me earlier."
 
-    def __init__(self, persona: str, max_tokens: int = 512, skills: Mapping[str, str] | None = None) -> None:
-        """``skills``: the bot's other skills (command -> description), told to the model to name them."""
+    def __init__(
+        self,
+        persona: str,
+        max_tokens: int = 512,
+        skills: Mapping[str, str] | None = None,
+        tools: Sequence[Tool] = (),
+        is_admin: Callable[[Message], Awaitable[bool]] | None = None,
+    ) -> None:
+        """``skills``: the bot's other skills (command -> description), told to the model to name them.
+
+        ``tools``: functions the model may call before answering; ``is_admin`` decides, in code,
+        who may run the admin-only ones (nobody without it).
+        """
+        self.tools = tuple(tools)
+        self._is_admin = is_admin
         told = "".join(f"\n- /{name}: {description}" for name, description in (skills or {}).items())
         if told:
             persona += f"\nBesides chatting you have these skills (the person can use the commands):{told}"
@@ -34,6 +48,7 @@ class ChatSkill:
         """Send persona + history + the new message to the model."""
         system, question = self._system, ChatMessage("user", request.text)
         messages = [system, *request.history, question]
+        called = await self._call_tool(request, messages)
         options = GenerationOptions(
             temperature=CHAT_TEMPERATURE,
             max_tokens=self.max_tokens,
@@ -43,6 +58,19 @@ class ChatSkill:
         completion = await request.llm.complete(messages, options, request.on_token)
         return SkillResponse(
             replies=[Reply(completion.text.strip(), skill=self.name)],
-            prompt=render_prompt([system], request.history, [question]),
+            prompt=render_prompt([system], request.history, [question, *called]),
             completion=completion,
         )
+
+    async def _call_tool(self, request: SkillRequest, messages: list[ChatMessage]) -> list[ChatMessage]:
+        """Let the model call one tool; its call and result join ``messages`` (and are returned)."""
+        if not self.tools:
+            return []
+        wanted = await choose_tool(request.llm, messages, self.tools)
+        if wanted is None:
+            return []
+        allowed = self._is_admin is not None and await self._is_admin(request.message)
+        call = await run_tool(self.tools, wanted, is_admin=allowed)
+        message = call.as_message()
+        messages.append(message)
+        return [message]

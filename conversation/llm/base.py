@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 Role = Literal["system", "user", "assistant"]
 TokenSink = Callable[[str], Awaitable[None]]
@@ -45,6 +45,34 @@ class Completion:
     first_token_s: float = 0.0
     total_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A function the model may ask to call: its name, what it does, its arguments' JSON schema."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRequest:
+    """The model's request to call a tool; ``arguments`` are as the model wrote them (unchecked)."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+@runtime_checkable
+class CallsTools(Protocol):
+    """A backend whose server picks tools natively (OpenAI's ``tools``); others get a JSON-schema choice."""
+
+    async def request_tool(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], options: GenerationOptions
+    ) -> ToolRequest | None:
+        """The tool the model wants called for the last message, or None to answer directly."""
+        ...
 
 
 class LLM(Protocol):

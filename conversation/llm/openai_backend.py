@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 from typing import Any, TypedDict
@@ -10,11 +11,11 @@ from typing import Any, TypedDict
 import httpx
 import openai
 from openai.types import CompletionUsage
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
 from conversation.errors import BackendUnavailable
-from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink
+from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink, ToolRequest, ToolSpec
 
 
 class _RequestParams(TypedDict):
@@ -77,6 +78,33 @@ class OpenAIBackend:
             raise BackendUnavailable(
                 f"the connection to the model server at {self._where} broke off mid-answer"
             ) from exc
+
+    async def request_tool(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], options: GenerationOptions
+    ) -> ToolRequest | None:
+        """Offer ``tools`` through the API's native ``tools``; the first call the model makes, if any."""
+        params = self._params(messages, options)
+        offered: list[ChatCompletionToolParam] = [
+            {
+                "type": "function",
+                "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+            }
+            for t in tools
+        ]
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                response = await self._completions.create(**params, tools=offered, stream=False)
+        except (TimeoutError, openai.APIError, httpx.HTTPError) as exc:
+            raise BackendUnavailable(f"the model server at {self._where} failed to choose a tool") from exc
+        calls = response.choices[0].message.tool_calls if response.choices else None
+        function = next((call.function for call in calls or [] if call.type == "function"), None)
+        if function is None:
+            return None
+        try:
+            arguments = json.loads(function.arguments or "{}")
+        except ValueError:
+            arguments = {}
+        return ToolRequest(function.name, arguments if isinstance(arguments, dict) else {})
 
     def count_tokens(self, text: str) -> int:
         """Roughly one token per four characters: an estimate, the server's tokenizer is not at hand."""

@@ -47,6 +47,8 @@ class FakeOpenAIServer:
         """How long to wait between streamed pieces (a trickle, or a stall mid-stream)."""
         self.report_usage = True
         """Whether answers carry a ``usage`` block."""
+        self.tool_call: tuple[str, dict[str, Any]] | None = None
+        """When set, a request offering ``tools`` is answered by this call (name, arguments)."""
         self.prompt_tokens = 11
         self.completion_tokens = 5
         self._closing = asyncio.Event()
@@ -84,25 +86,31 @@ class FakeOpenAIServer:
         if self.status != 200:
             error = {"message": f"the fake server was told to answer {self.status}", "type": "server_error"}
             return JSONResponse({"error": error}, status_code=self.status)
+        if body.get("tools") and self.tool_call is not None:
+            return JSONResponse(self._completion(body, self._tool_message(*self.tool_call), "tool_calls"))
         text = self.answer if isinstance(self.answer, str) else self.answer(body)
         if body.get("stream"):
             return StreamingResponse(self._events(body, text), media_type="text/event-stream")
-        return JSONResponse(
-            {
-                "id": "chatcmpl-fake",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": text},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": self._usage(),
-            }
-        )
+        return JSONResponse(self._completion(body, {"role": "assistant", "content": text}, "stop"))
+
+    def _completion(self, body: dict[str, Any], message: dict[str, Any], finish: str) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": self._usage(),
+        }
+
+    @staticmethod
+    def _tool_message(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        call = {
+            "id": "call-1",
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments)},
+        }
+        return {"role": "assistant", "content": None, "tool_calls": [call]}
 
     async def _events(self, body: dict[str, Any], text: str) -> AsyncIterator[str]:
         """The stream: one chunk per piece, a finishing chunk, a usage chunk when asked, then [DONE]."""

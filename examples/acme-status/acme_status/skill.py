@@ -7,7 +7,7 @@ import re
 import httpx
 from pydantic import BaseModel, HttpUrl
 
-from chatwright import Reply, SkillContext, SkillError, SkillRequest, SkillResponse
+from chatwright import Reply, SkillContext, SkillError, SkillRequest, SkillResponse, tool
 
 _ORDER_ID = re.compile(r"\b(\d{1,12})\b")
 _QUESTION = re.compile(
@@ -22,6 +22,8 @@ class StatusConfig(BaseModel):
     api_url: HttpUrl = HttpUrl("http://127.0.0.1:8080")
     retry_after_s: float = 60.0
     """How long to wait before asking a failing API again."""
+    chat_tool: bool = False
+    """Also offer ``order_status`` as a tool the chat model may call ("what's the status of 123?")."""
 
 
 class StatusSkill:
@@ -37,6 +39,8 @@ class StatusSkill:
         self.config = context.config(StatusConfig)
         self.http = context.http
         self.storage = context.storage
+        describe = "Looks up an ACME order by its number: its status and when it last changed."
+        self.tools = (tool(self.order_status, describe),) if self.config.chat_tool else ()
 
     def recognises(self, text: str) -> bool:
         """A question about a numbered order ("where is my order 123?")."""
@@ -50,6 +54,10 @@ class StatusSkill:
         if order_id is None:
             return self._say("Which order? Say /status followed by its number, e.g. /status 123.")
         await self.storage.put(*who, LAST_ORDER, order_id)
+        return self._say(await self.order_status(order_id))
+
+    async def order_status(self, order_id: str) -> str:
+        """One sentence: the order's status, or that there is no such order."""
         url = f"{str(self.config.api_url).rstrip('/')}/orders/{order_id}"
         try:
             response = await self.http.get(url)
@@ -59,9 +67,9 @@ class StatusSkill:
             busy = "ACME's order system is not answering right now; I'll look again shortly."
             raise SkillError(busy, retry_after_s=self.config.retry_after_s)
         if response.status_code == 404:
-            return self._say(f"I can't find order {order_id}. Is the number right?")
+            return f"I can't find order {order_id}. Is the number right?"
         order = response.json()
-        return self._say(f"Order {order_id}: {order['status']} (updated {order['updated']}).")
+        return f"Order {order_id}: {order['status']} (updated {order['updated']})."
 
     def _say(self, text: str) -> SkillResponse:
         return SkillResponse([Reply(text, skill=self.name)])
