@@ -24,7 +24,8 @@ class HelpSkill:
 
     def text(self) -> str:
         """The help text, one line per command."""
-        tasks = [s for n, s in self.skills.items() if n != self.fallback and n not in self.commands_only]
+        listed = {self.fallback, self.name, *self.commands_only}
+        tasks = [s for n, s in self.skills.items() if n not in listed]
         lines = ["Here is what I can do. Use a command, or just write to me and I'll pick the right skill:"]
         lines += [f"- /{skill.name}: {skill.description}" for skill in tasks]
         lines.append(f"- /{self.name}: {self.description}")

@@ -100,6 +100,7 @@ async def test_help_lists_every_registered_command(bot: TestBot) -> None:
         [reply] = await bot.say(text)
         assert reply.skill == "help" and not reply.notice
         assert all(f"/{name}:" in reply.text for name in ("tally", "silent", "help", "chat")), reply.text
+        assert reply.text.count("/help:") == 1, reply.text
 
 
 async def test_a_skill_that_returns_no_text_still_answers_the_person(bot: TestBot) -> None:
