@@ -12,6 +12,7 @@ from typing import Any
 from conversation import BadInput, Settings
 
 _METHOD_CHOICES = ("basic", "sentence_window", "auto_merging")
+_HYBRID_MODES = {"on": (True,), "off": (False,), "both": (False, True)}
 
 
 def add_ingest_command(commands: Any) -> None:
@@ -27,10 +28,26 @@ def add_ingest_command(commands: Any) -> None:
 
 def add_eval_rag_command(evaluations: Any) -> None:
     """Register ``eval rag --questions FILE``."""
-    parser = evaluations.add_parser("rag", help="RAG triad per retrieval method, judged by a local model")
-    parser.add_argument("--questions", type=Path, required=True, help="one question per line")
+    parser = evaluations.add_parser(
+        "rag", help="RAG triad and expected-fact checks per retrieval method, judged by a local model"
+    )
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        required=True,
+        help="one question per line, or JSON lines with expected facts (q, must, any, source, section, kind)",
+    )
     parser.add_argument("--collection", help="collection name (default: docs_collection)")
     parser.add_argument("--method", action="append", choices=_METHOD_CHOICES, help="only this method")
+    parser.add_argument(
+        "--hybrid",
+        choices=("on", "off", "both"),
+        help="fuse BM25 keyword search with the vectors (default: as configured; both: compare)",
+    )
+    parser.add_argument(
+        "--retrieval-only", action="store_true", help="no model: check and time the passages retrieved"
+    )
+    parser.add_argument("--no-triad", action="store_true", help="answer and check, but skip the judge")
     parser.add_argument("--judge", help="model judging the answers (default: the configured model)")
     parser.add_argument("--max-tokens", type=int, default=256, help="longest answer per question")
     parser.add_argument("--out", type=Path, help="folder for the HTML page and PNG chart")
@@ -60,19 +77,22 @@ def run_eval_rag(settings: Settings, args: argparse.Namespace) -> int:
     """Answer the questions with each method, judge with the triad, record, print and draw the board."""
     from conversation.llm import make_llm  # noqa: PLC0415
     from skills.docs import METHODS  # noqa: PLC0415
-    from skills.docs.evaluation import evaluate_methods, read_questions, record_results  # noqa: PLC0415
+    from skills.docs.evaluation import evaluate_methods, record_results  # noqa: PLC0415
+    from skills.docs.factcheck import read_question_file  # noqa: PLC0415
     from skills.docs.ingest import collection_files, ingest  # noqa: PLC0415
-    from skills.docs.report import render_leaderboard, write_chart, write_page  # noqa: PLC0415
+    from skills.docs.report import render_checks, render_leaderboard, write_chart, write_page  # noqa: PLC0415
 
-    questions = read_questions(args.questions)
+    questions = read_question_file(args.questions)
     library, database, collection = _open(settings, args.collection)
     methods = args.method or list(METHODS)
     files = collection_files(database, collection)
     if not files:
         raise BadInput(f"collection {collection} has no documents: run chatwright ingest first")
     ingest(files, collection=collection, library=library, database=database, methods=methods, progress=True)
-    llm = make_llm(settings)
-    judge = make_llm(settings.model_copy(update={"model": args.judge})) if args.judge else llm
+    llm = None if args.retrieval_only else make_llm(settings)
+    judge = None
+    if llm is not None and not args.no_triad:
+        judge = make_llm(settings.model_copy(update={"model": args.judge})) if args.judge else llm
     try:
         results = evaluate_methods(
             questions,
@@ -81,18 +101,24 @@ def run_eval_rag(settings: Settings, args: argparse.Namespace) -> int:
             llm=llm,
             judge_llm=judge,
             methods=methods,
+            hybrid=_HYBRID_MODES[args.hybrid] if args.hybrid else (),
             max_tokens=args.max_tokens,
         )
     finally:
-        for model in {id(llm): llm, id(judge): judge}.values():
+        for model in {id(m): m for m in (llm, judge) if m is not None}.values():
             asyncio.run(model.aclose())
     record_results(database, results, collection)
     out = args.out or settings.data_dir / "eval" / time.strftime("rag-%Y%m%d-%H%M%S")
     chart = write_chart(results, out / "rag-triad.png")
     page = write_page(results, out / "rag-leaderboard.html", chart)
-    print(render_leaderboard(results))
+    if judge is not None:
+        print(render_leaderboard(results))
+    checks = render_checks(results)
+    if checks:
+        print(checks)
     print(
-        f"chatwright: judge {judge.name}, {len(questions)} questions; wrote {page} and {chart}",
+        f"chatwright: judge {judge.name if judge else 'none'}, {len(questions)} questions; "
+        f"wrote {page} and {chart}",
         file=sys.stderr,
     )
     return 0

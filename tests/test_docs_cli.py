@@ -63,8 +63,8 @@ def test_eval_rag_prints_records_and_draws_the_leaderboard(workdir, capsys):
     assert code == 0
     board = capsys.readouterr().out.splitlines()
     assert board[0].startswith("method") and {line.split()[0] for line in board[1:]} == {
-        "basic",
-        "auto_merging",
+        "basic+bm25",
+        "auto_merging+bm25",
     }
     assert (workdir / "out" / "rag-triad.png").is_file() and (
         workdir / "out" / "rag-leaderboard.html"

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from conversation.llm import FakeLLM
 from skills.docs import DocsConfig, RetrievalConfig
-from skills.docs.evaluation import evaluate_methods, read_questions, record_results
+from skills.docs.evaluation import evaluate_methods, record_results
+from skills.docs.factcheck import read_question_file
 from skills.docs.ingest import ingest
 from skills.docs.library import DocsLibrary
 from skills.docs.report import render_leaderboard, write_chart, write_page
@@ -83,7 +84,7 @@ def test_with_a_fake_judge_the_scores_are_exactly_what_it_says(tmp_path, setup):
 def test_questions_file_skips_blank_lines_and_comments(tmp_path):
     path = tmp_path / "questions.txt"
     path.write_text("# planted\nFirst?\n\n  Second?  \n", encoding="utf-8")
-    assert read_questions(path) == ["First?", "Second?"]
+    assert [q.q for q in read_question_file(path)] == ["First?", "Second?"]
 
 
 @pytest.mark.slow

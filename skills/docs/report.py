@@ -1,4 +1,4 @@
-"""The RAG leaderboard as terminal text, an HTML page and a PNG chart."""
+"""The RAG leaderboard as terminal text, an HTML page and a PNG chart; the fact checks as tables."""
 
 from __future__ import annotations
 
@@ -8,9 +8,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skills.docs.evaluation import MethodResult
+from skills.docs.factcheck import FactSummary
 
 TRIAD = ("context_relevance", "groundedness", "answer_relevance")
 _HEADERS = ("method", "app version", "context rel.", "grounded.", "answer rel.", "latency ms", "tokens")
+_CHECK_HEADERS = (
+    "method",
+    "kind",
+    "n",
+    "facts",
+    "right file",
+    "right section",
+    "honest don't know",
+    "refused",
+)
 
 
 def leaderboard_rows(results: Sequence[MethodResult]) -> list[tuple[str, ...]]:
@@ -18,7 +29,7 @@ def leaderboard_rows(results: Sequence[MethodResult]) -> list[tuple[str, ...]]:
     ranked = sorted(results, key=_overall, reverse=True)
     return [
         (
-            r.method,
+            r.label,
             r.app_version,
             *(_score(r.mean(metric)) for metric in TRIAD),
             f"{r.mean_plain('latency_ms'):.0f}",
@@ -30,8 +41,47 @@ def leaderboard_rows(results: Sequence[MethodResult]) -> list[tuple[str, ...]]:
 
 def render_leaderboard(results: Sequence[MethodResult]) -> str:
     """A fixed-width table for the terminal."""
-    rows = [_HEADERS, *leaderboard_rows(results)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
+    return _fixed_width([_HEADERS, *leaderboard_rows(results)])
+
+
+def check_rows(results: Sequence[MethodResult], *, by_kind: bool = True) -> list[tuple[str, ...]]:
+    """Fact-check rates per method: overall, then per question kind; none when nothing was checked."""
+    rows = []
+    for result in results:
+        kinds = dict.fromkeys(q.kind for q in result.questions if q.check) if by_kind else {}
+        for kind in [None, *kinds]:
+            summary = result.checked(kind)
+            if summary is not None:
+                rows.append((result.label, kind or "all", *_rates(summary)))
+    return rows
+
+
+def render_checks(results: Sequence[MethodResult], *, by_kind: bool = True) -> str:
+    """The fact-check table for the terminal, with each method's retrieval p50 (no generation)."""
+    rows = check_rows(results, by_kind=by_kind)
+    if not rows:
+        return ""
+    latency = "\n".join(f"{r.label}: retrieval p50 {r.retrieval_p50_ms:.1f} ms" for r in results)
+    return f"{_fixed_width([_CHECK_HEADERS, *rows])}\n{latency}"
+
+
+def _rates(summary: FactSummary) -> tuple[str, ...]:
+    return (
+        str(summary.questions),
+        *(
+            _percent(rate)
+            for rate in (summary.facts, summary.file, summary.section, summary.honest_dont_know)
+        ),
+        str(summary.refused),
+    )
+
+
+def _percent(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.0%}"
+
+
+def _fixed_width(rows: Sequence[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
 
 
@@ -48,7 +98,7 @@ def write_chart(results: Sequence[MethodResult], path: Path) -> Path:
         values = [0.0 if math.isnan(r.mean(metric)) else r.mean(metric) for r in results]
         positions = [i + offset * width for i in range(len(results))]
         axes.bar(positions, values, width, label=metric.replace("_", " "))
-    axes.set_xticks([i + width for i in range(len(results))], [r.method for r in results])
+    axes.set_xticks([i + width for i in range(len(results))], [r.label for r in results])
     axes.set_ylim(0, 1.05)
     axes.set_ylabel("score (judge: " + (results[0].judge if results else "") + ")")
     axes.set_title("RAG triad per retrieval method")
@@ -62,36 +112,42 @@ def write_chart(results: Sequence[MethodResult], path: Path) -> Path:
 
 def write_page(results: Sequence[MethodResult], path: Path, chart: Path | None = None) -> Path:
     """An HTML page: the leaderboard, the chart, then every question's answer and scores."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in _HEADERS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-        for row in leaderboard_rows(results)
-    )
-    details = "".join(_details(result) for result in results)
+    board = _table(_HEADERS, leaderboard_rows(results))
+    details = _table(_CHECK_HEADERS, check_rows(results)) + "".join(_details(result) for result in results)
     image = f'<img src="{html.escape(chart.name)}" alt="triad chart">' if chart else ""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "<!doctype html><meta charset='utf-8'><title>RAG leaderboard</title>"
         "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px 8px}"
         "table{border-collapse:collapse}</style>"
-        f"<h1>RAG leaderboard</h1><table><tr>{head}</tr>{body}</table>{image}{details}",
+        f"<h1>RAG leaderboard</h1>{board}{image}{details}",
         encoding="utf-8",
     )
     return path
 
 
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    if not rows:
+        return ""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
 def _details(result: MethodResult) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(q.question)}</td><td>{html.escape(q.answer)}</td>"
-        f"<td>{_score(q.context_relevance)}</td><td>{_score(q.groundedness)}</td>"
-        f"<td>{_score(q.answer_relevance)}</td><td>{q.latency_ms:.0f}</td></tr>"
+    headers = ("question", "answer", "cited", "context rel.", "grounded.", "answer rel.", "latency ms")
+    rows = [
+        (
+            q.question,
+            q.answer,
+            "; ".join(q.cited),
+            *(_score(v) for v in (q.context_relevance, q.groundedness, q.answer_relevance)),
+            f"{q.latency_ms:.0f}",
+        )
         for q in result.questions
-    )
-    return (
-        f"<h2>{html.escape(result.method)} ({html.escape(result.app_version)})</h2><table>"
-        "<tr><th>question</th><th>answer</th><th>context rel.</th><th>grounded.</th>"
-        f"<th>answer rel.</th><th>latency ms</th></tr>{rows}</table>"
-    )
+    ]
+    title = f"<h2>{html.escape(result.label)} ({html.escape(result.app_version)})</h2>"
+    return title + _table(headers, rows)
 
 
 def _score(value: float) -> str:
