@@ -203,6 +203,8 @@ class Settings(BaseSettings):
     skills_disabled: Annotated[list[str], NoDecode] = Field(default_factory=list)
     skills: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Each skill's own settings, checked against the model the skill declares."""
+    adapters: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Each installed adapter's own settings (``[adapters.<name>]``), checked by the adapter."""
     # -- admin: roles given by configuration --
     admins: Annotated[list[Annotated[str, StringConstraints(pattern=_USER_REF)]], NoDecode] = Field(
         default_factory=list

@@ -24,3 +24,8 @@ def test_slack_and_discord_tokens_start_both_adapters(engine: Engine) -> None:
 
     assert sorted(adapters) == ["discord", "slack"]
     assert [route.path for route in adapters["slack"].routes()] == ["/slack/events"]  # type: ignore[attr-defined]
+
+
+def test_a_section_for_an_adapter_that_is_not_installed_is_an_error(engine: Engine) -> None:
+    with pytest.raises(ConfigError, match=r"^adapters: no installed adapter 'teams'"):
+        configured_adapters(engine, load_settings(adapters={"teams": {"url": "x"}}))
