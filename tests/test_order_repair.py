@@ -134,6 +134,8 @@ async def test_the_reminder_says_where_the_order_stopped_in_one_line_without_bra
         "could we have three cokes and a greek salad?",
         "gimme a small eggplant pizza with sausage",
         "one large margherita, please",
+        "hey there, a small cheese pizza with mushrooms and peppers",
+        "good morning! one medium eggplant without toppings and two cokes",
     ],
 )
 def test_free_text_that_plainly_orders_is_recognised(text: str) -> None:

@@ -192,7 +192,8 @@ def _fulfilment(said: str) -> FulfilmentType | None:
 _CONTROL_WORDS = word_set(
     """cancel never mind forget done finished yes yeah yep yup sure correct confirm pickup pick up collect
     deliver delivery delivered takeaway takeout carry remove delete drop swap switch change replace
-    make instead nope nah wait hold hang perfect sounds looks right proceed absolutely definitely"""
+    make instead nope nah wait hold hang perfect sounds looks right proceed absolutely definitely
+    with without both each ones"""
 )
 
 
