@@ -2,10 +2,15 @@
 
 Write a skill as a class (``name``, ``description``, ``async handle(request)``) or a function
 (``@skill``), register its factory as an entry point in ``chatwright.skills``, and test it with
-``chatwright.testing``. See docs/extending/first-skill.md.
+``chatwright.testing`` (docs/extending/first-skill.md). An adapter is a ``PlatformAdapter`` with a
+``ReplySink``, registered in ``chatwright.adapters`` (docs/extending/adapter.md).
 """
 
-from conversation import ConfigError, Engine, Message, Reply, Settings, SkillError
+from bots.adapter import PlatformAdapter
+from bots.platforms import AdapterFactory
+from conversation import BadInput, ConfigError, Engine, Message, Reply, ReplySink, Settings, SkillError
+from conversation.commands import SlashCommand, slash_commands
+from conversation.limits import OverLimit
 from conversation.llm.base import LLM, ChatMessage, Completion, GenerationOptions
 from skills.base import (
     BackgroundWork,
@@ -21,7 +26,9 @@ from skills.tools import Tool, tool
 
 __all__ = [
     "LLM",
+    "AdapterFactory",
     "BackgroundWork",
+    "BadInput",
     "ChatMessage",
     "Completion",
     "ConfigError",
@@ -29,8 +36,11 @@ __all__ = [
     "GenerationOptions",
     "HoldsDialogue",
     "Message",
+    "OverLimit",
+    "PlatformAdapter",
     "RecognisesRequests",
     "Reply",
+    "ReplySink",
     "Settings",
     "Skill",
     "SkillContext",
@@ -38,7 +48,9 @@ __all__ = [
     "SkillFactory",
     "SkillRequest",
     "SkillResponse",
+    "SlashCommand",
     "Tool",
     "skill",
+    "slash_commands",
     "tool",
 ]
