@@ -4,7 +4,7 @@
         replies = await bot.say("where is my order 123?")
 
 or, with every installed skill, the ``bot`` fixture (``from chatwright.testing import bot`` in a
-conftest.py).
+conftest.py, which may also define ``chatwright_config`` to set the skills' sections).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from skills.context import SkillFactory
 
 PLATFORM = "test"
 
-__all__ = ["CollectingSink", "TestBot", "bot"]
+__all__ = ["CollectingSink", "TestBot", "bot", "chatwright_config"]
 
 
 class TestBot:
@@ -77,7 +77,13 @@ class TestBot:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[TestBot]:
-    """A TestBot with every installed skill (so a plugin's own, once installed)."""
-    async with TestBot.start(tmp_path) as started:
+def chatwright_config() -> dict[str, dict[str, Any]]:
+    """The skills' sections for ``bot``: none; a conftest.py overrides this fixture to set them."""
+    return {}
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, chatwright_config: dict[str, dict[str, Any]]) -> AsyncIterator[TestBot]:
+    """A TestBot with every installed skill (so a plugin's own, once installed) and ``chatwright_config``."""
+    async with TestBot.start(tmp_path, config=chatwright_config) as started:
         yield started

@@ -1,14 +1,16 @@
-"""The fake order API and a bot with every installed skill (so this plugin's too), via chatwright.testing."""
+"""The fake order API, and chatwright's ``bot`` fixture configured to use it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 from acme_status.fake_api import FakeOrderApi, running_order_api
 
-from chatwright.testing import TestBot
+from chatwright.testing import bot  # the fixture: every installed skill, this plugin's too
+
+__all__ = ["bot"]
 
 ORDERS = {
     "123": {"status": "shipped", "updated": "2026-12-03"},
@@ -23,7 +25,5 @@ async def api() -> AsyncIterator[FakeOrderApi]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, api: FakeOrderApi) -> AsyncIterator[TestBot]:
-    config = {"status": {"api_url": api.url, "retry_after_s": "0.1"}}
-    async with TestBot.start(tmp_path, config=config) as started:
-        yield started
+def chatwright_config(api: FakeOrderApi) -> dict[str, dict[str, Any]]:
+    return {"status": {"api_url": api.url, "retry_after_s": "0.1"}}
