@@ -6,36 +6,32 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
+from conversation.answering import TurnAnswerer
 from conversation.batching import LedgerWriter
-from conversation.context import MAX_TURNS_KEPT, ContextCache, ScopeContext, as_turns
+from conversation.context import MAX_TURNS_KEPT, ContextCache, as_turns
 from conversation.delivery import ReplySink
-from conversation.errors import BackendUnavailable, BadInput, SkillError
+from conversation.errors import BackendUnavailable, BadInput
 from conversation.limits import Admission
 from conversation.llm.base import LLM, ChatMessage
-from conversation.outcome import Outcome, PendingMessage, deferral, skill_deferral
-from conversation.router import Router, UnknownCommand
+from conversation.outcome import Outcome, PendingMessage, deferral
+from conversation.router import Router
 from conversation.types import Message, Reply, Scope
-from skills.base import HoldsDialogue, Skill, SkillRequest, SkillResponse
 from storage import (
     Ledger,
     NewEvent,
     OutboxKey,
     ScopeLeases,
-    ScopeStateRecord,
     SentReply,
-    TranscriptRecord,
     record_feedback,
 )
 
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong while answering this message."
-NO_ANSWER = "Sorry, the {skill} skill gave no answer to that message. Please try rephrasing it."
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +88,7 @@ class Engine:
         self.router = router
         self.limits = limits
         self.leases = ScopeLeases(ledger.engine, limits.lease_s, ledger.holder)
+        self._answerer = TurnAnswerer(router, llm, limits.history_tokens, limits.max_attempts)
         self._writer = LedgerWriter(ledger, self.leases, MAX_TURNS_KEPT)
         self._contexts = contexts or ContextCache(ledger)
         self._sinks: dict[str, ReplySink] = {}
@@ -330,8 +327,10 @@ class Engine:
     async def _process(self, pending: PendingMessage) -> None:
         message = pending.message
         context = await self._contexts.get(message.scope.key)
+        sink = self._sinks.get(message.platform)
+        on_token = None if sink is None else partial(sink.stream, message)
         try:
-            outcome = await self._answer(pending, context)
+            outcome = await self._answerer.answer(pending, context, on_token)
         except BackendUnavailable as error:
             outcome = deferral(
                 pending, error, self.llm.name, self.limits.max_attempts, self.limits.retry_after_s
@@ -345,61 +344,11 @@ class Engine:
             self._contexts.forget(message.scope.key)
             return
         context.record(outcome.turns, outcome.new_state)
-        sink = self._sinks.get(message.platform)
         if sink is not None:
             await self._deliver(
                 sink, message, outcome.replies, OutboxKey(pending.inbox_id, pending.attempts, 0)
             )
             await sink.settled(message)
-
-    async def _answer(self, pending: PendingMessage, context: ScopeContext) -> Outcome:
-        message = pending.message
-        started = time.perf_counter()
-        open_skill, open_state = context.state.active_skill, context.state.state
-        try:
-            route = await self.router.route(message, open_skill, open_state)
-        except UnknownCommand as unknown:
-            return Outcome([Reply(str(unknown), notice=True)])
-        sink = self._sinks.get(message.platform)
-        holding = open_skill == route.skill.name
-        request = SkillRequest(
-            message=message,
-            text=route.text,
-            history=context.history(self.llm.count_tokens, self.limits.history_tokens),
-            state=dict(open_state) if holding else {},
-            llm=self.llm,
-            on_token=None if sink is None else partial(sink.stream, message),
-        )
-        try:
-            response = _answered(await route.skill.handle(request), route.skill.name)
-        except SkillError as error:
-            if error.retry_after_s is not None:
-                return skill_deferral(pending, error, route.skill.name, self.limits.max_attempts)
-            response = SkillResponse([Reply(error.text, skill=route.skill.name, notice=True)])
-        replies = list(response.replies)
-        answer = "\n\n".join([reply.text for reply in replies])
-        new_state = ScopeStateRecord(route.skill.name, response.state) if response.hold_dialogue else None
-        if new_state is None and route.parked is not None:
-            replies += _reminder(route.parked, open_state)
-        elif new_state is None and open_skill is not None:
-            new_state = ScopeStateRecord(None, {})
-        used = response.completion
-        transcript = TranscriptRecord(
-            skill=route.skill.name,
-            intent=route.intent,
-            model=used.model if used else "",
-            prompt=response.prompt,
-            output=answer,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            prompt_tokens=used.prompt_tokens if used else 0,
-            completion_tokens=used.completion_tokens if used else 0,
-        )
-        return Outcome(
-            replies,
-            turns=[ChatMessage("user", message.text), ChatMessage("assistant", answer)],
-            transcript=transcript,
-            new_state=new_state,
-        )
 
     async def _deliver(
         self, sink: ReplySink, message: Message, replies: Sequence[Reply], first: OutboxKey
@@ -426,22 +375,3 @@ def _is_encodable(text: str) -> bool:
     except UnicodeEncodeError:  # lone surrogates, e.g. from undecodable bytes
         return False
     return True
-
-
-def _answered(response: SkillResponse, skill: str) -> SkillResponse:
-    """``response``, or a notice in its place when the skill said nothing (silence is a bug)."""
-    if any(reply.text.strip() for reply in response.replies):
-        return response
-    log.error("skill %s returned no reply text", skill)
-    notice = Reply(NO_ANSWER.format(skill=skill), skill=skill, notice=True)
-    return SkillResponse(
-        [notice], response.hold_dialogue, response.state, response.prompt, response.completion
-    )
-
-
-def _reminder(parked: Skill, state: Mapping[str, Any]) -> list[Reply]:
-    """One line from the parked dialogue's skill saying where it stopped (none if it gives none)."""
-    if not isinstance(parked, HoldsDialogue):
-        return []
-    line = parked.reminder(state).strip()
-    return [Reply(line, skill=parked.name)] if line else []
