@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from conversation.router import Router
 from skills.base import Skill
 
@@ -22,6 +24,8 @@ class SlashCommand:
     """What to type after it (the skill's ``usage``), e.g. ``<order id>``."""
     private: bool = False
     """Administration and privacy commands: their answers are for the asking user only."""
+    arguments: type[BaseModel] | None = None
+    """The command's typed arguments (the skill's ``arguments``), where the platform types options."""
 
 
 def slash_commands(router: Router) -> list[SlashCommand]:
@@ -34,4 +38,5 @@ def slash_commands(router: Router) -> list[SlashCommand]:
 
 def _command(skill: Skill, *, private: bool) -> SlashCommand:
     summary = getattr(skill, "summary", "") or skill.description.split(". ")[0].rstrip(".")
-    return SlashCommand(skill.name, summary[:SUMMARY_CHARS], getattr(skill, "usage", ""), private)
+    usage, arguments = getattr(skill, "usage", ""), getattr(skill, "arguments", None)
+    return SlashCommand(skill.name, summary[:SUMMARY_CHARS], usage, private, arguments)

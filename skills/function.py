@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from conversation.types import Reply
+from skills.arguments import parse_arguments, usage_of
 from skills.base import SkillRequest, SkillResponse
 from skills.context import SkillContext
 
 Answer = str | Reply | SkillResponse
 Handler = Callable[..., Awaitable[Answer]]
-"""``async def f(request)`` or ``async def f(request, context)``, answering with text, a Reply or a
-SkillResponse."""
+"""``async def f(request, ...)`` answering with text, a Reply or a SkillResponse; a parameter named
+``context`` gets the SkillContext, one named ``args`` the command's arguments (``arguments=``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class SkillDefinition:
     examples: Sequence[str] = ()
     patterns: Sequence[re.Pattern[str]] = field(default_factory=tuple)
     config: type[BaseModel] | None = None
+    arguments: type[BaseModel] | None = None
 
     def __call__(self, context: SkillContext) -> FunctionSkill:
         """The skill, bound to ``context`` (the registry calls this once, at start-up).
@@ -51,9 +53,10 @@ class FunctionSkill:
         self.name = definition.name
         self.description = definition.description
         self.summary = definition.summary
-        self.usage = definition.usage
+        self.arguments = definition.arguments
+        self.usage = definition.usage or (usage_of(self.arguments) if self.arguments else "")
         self.examples = definition.examples
-        self._takes_context = len(inspect.signature(definition.function).parameters) > 1
+        self._parameters = set(inspect.signature(definition.function).parameters)
 
     def recognises(self, text: str) -> bool:
         """True when one of the skill's patterns is found in ``text``."""
@@ -61,8 +64,12 @@ class FunctionSkill:
 
     async def handle(self, request: SkillRequest) -> SkillResponse:
         """Call the function; its text or Reply becomes the skill's one reply."""
-        function = self.definition.function
-        answer = await (function(request, self.context) if self._takes_context else function(request))
+        extra: dict[str, object] = {}
+        if "context" in self._parameters:
+            extra["context"] = self.context
+        if "args" in self._parameters and self.arguments is not None:
+            extra["args"] = parse_arguments(self.arguments, request.text, self.name)
+        answer = await self.definition.function(request, **extra)
         if isinstance(answer, SkillResponse):
             return answer
         return SkillResponse([answer if isinstance(answer, Reply) else Reply(answer, skill=self.name)])
@@ -77,12 +84,15 @@ def skill(
     examples: Sequence[str] = (),
     patterns: Sequence[str] = (),
     config: type[BaseModel] | None = None,
+    arguments: type[BaseModel] | None = None,
 ) -> Callable[[Handler], SkillDefinition]:
     """Declare an async function as a skill; its name is the function's unless given.
 
     ``patterns`` are regular expressions (case-insensitive) for free text plainly meant for the
     skill; ``examples`` join the intent classifier's shipped ones; ``config`` is the model of the
-    skill's section, read in the function with ``context.config(Model)``.
+    skill's section, read in the function with ``context.config(Model)``; ``arguments`` is the model
+    of the command's typed arguments, handed to the function as ``args`` (Discord offers them as
+    typed options).
     """
 
     def declare(function: Handler) -> SkillDefinition:
@@ -96,6 +106,7 @@ def skill(
             tuple(examples),
             compiled,
             config,
+            arguments,
         )
 
     return declare

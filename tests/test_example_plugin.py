@@ -115,7 +115,8 @@ async def test_discord_syncs_the_plugins_command_and_routes_its_free_text(
         await adapter.start()
         await discord.until(lambda: discord.connected)
 
-        await discord.dispatch("INTERACTION_CREATE", discord.slash_command("status", "123"))
+        typed = [{"name": "order_id", "type": 4, "value": 123}]
+        await discord.dispatch("INTERACTION_CREATE", discord.slash_command("status", "", options=typed))
         await discord.until(lambda: bool(discord.calls_to("POST", r"/webhooks/.*")))
         await discord.dispatch("MESSAGE_CREATE", discord.message("where is my order 123?"))
         await discord.until(lambda: bool(discord.contents_in(DM_ID)))
@@ -123,7 +124,10 @@ async def test_discord_syncs_the_plugins_command_and_routes_its_free_text(
         await engine.aclose()
 
     (sync,) = discord.calls_to("PUT", r"/applications/\d+/commands")
-    assert "status" in [command["name"] for command in sync.json]
+    [status] = [command for command in sync.json if command["name"] == "status"]
+    assert [(o["name"], o["type"], o.get("required", False)) for o in status["options"]] == [
+        ("order_id", 4, False)
+    ]
     (follow_up,) = discord.calls_to("POST", r"/webhooks/.*")
     assert follow_up.json["content"] == SHIPPED
     assert discord.contents_in(DM_ID) == [SHIPPED]

@@ -115,3 +115,24 @@ async def test_a_skills_own_examples_join_the_shipped_ones(tmp_path: Path) -> No
 
     assert ("greet", "say hello to me") in classifier.examples
     assert sum(name == "order" for name, _ in classifier.examples) > 1, "the shipped order examples stay"
+
+
+class Repeat(BaseModel):
+    times: int
+    word: str = "hip"
+
+
+@skill("Repeats a word.", arguments=Repeat)
+async def repeat(request: SkillRequest, args: Repeat) -> str:
+    return " ".join([args.word] * args.times)
+
+
+async def test_typed_arguments_are_read_in_field_order_and_a_misfit_gets_the_usage(tmp_path: Path) -> None:
+    async with TestBot.start(tmp_path, skills={"repeat": repeat}) as bot:
+        assert [r.text for r in await bot.say("/repeat 3 hooray now")] == ["hooray now hooray now hooray now"]
+        assert [r.text for r in await bot.say("/repeat 2")] == ["hip hip"]
+        [misfit] = await bot.say("/repeat many")
+        assert bot.engine.router.skills["repeat"].usage == "<times> [word]"  # type: ignore[attr-defined]
+
+    assert misfit.notice
+    assert misfit.text.startswith("Usage: /repeat <times> [word] (times: input should be a valid integer")

@@ -142,8 +142,13 @@ class FakeDiscord(FakeGateway):
             data |= {"guild_id": str(GUILD_ID), "member": member}
         return data
 
-    def slash_command(self, name: str, text: str, *, channel_id: int = GENERAL_ID) -> Payload:
-        """An INTERACTION_CREATE payload: ``/name text`` used by USER_ID in a guild text channel."""
+    def slash_command(
+        self, name: str, text: str, *, channel_id: int = GENERAL_ID, options: list[Payload] | None = None
+    ) -> Payload:
+        """An INTERACTION_CREATE payload: ``/name text`` used by USER_ID in a guild text channel.
+
+        ``options`` replace the one ``text`` option (for a command with typed options).
+        """
         interaction_id, token = next(self._ids), f"token-{next(self._ids)}"
         self._interaction_channels[token] = channel_id
         member = {
@@ -168,7 +173,7 @@ class FakeDiscord(FakeGateway):
                 "id": str(next(self._ids)),
                 "name": name,
                 "type": 1,
-                "options": [{"name": "text", "type": 3, "value": text}],
+                "options": options if options is not None else [{"name": "text", "type": 3, "value": text}],
             },
             "app_permissions": "0",
             "locale": "en-US",

@@ -26,6 +26,12 @@ class StatusConfig(BaseModel):
     """Also offer ``order_status`` as a tool the chat model may call ("what's the status of 123?")."""
 
 
+class StatusArguments(BaseModel):
+    """``/status [order_id]``: Discord offers it as a number."""
+
+    order_id: int | None = None
+
+
 class StatusSkill:
     """Looks an order up; remembers each person's last order, so a bare ``/status`` asks again."""
 
@@ -33,6 +39,7 @@ class StatusSkill:
     description = "Tells where an ACME order is: its status and when it last changed."
     summary = "Look up an ACME order's status"
     usage = "<order id>"
+    arguments = StatusArguments
     examples = ("where is my order 123?", "has order 77 shipped yet?", "status of order 5")
 
     def __init__(self, context: SkillContext) -> None:
