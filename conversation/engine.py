@@ -85,7 +85,6 @@ class Engine:
         self.admission = admission
         """Per-user limits checked before a message is accepted (None: unlimited)."""
         self.llm = llm
-        self.router = router
         self.limits = limits
         self.leases = ScopeLeases(ledger.engine, limits.lease_s, ledger.holder)
         self._answerer = TurnAnswerer(router, llm, limits.history_tokens, limits.max_attempts)
@@ -107,6 +106,15 @@ class Engine:
         self._idle.set()
 
     # -- adapters' side ---------------------------------------------------------------
+
+    @property
+    def router(self) -> Router:
+        """The router answering turns; replacing it (a test, a reload) takes effect at the next turn."""
+        return self._answerer.router
+
+    @router.setter
+    def router(self, router: Router) -> None:
+        self._answerer.router = router
 
     def register_sink(self, platform: str, sink: ReplySink) -> None:
         """Route replies for ``platform`` to ``sink`` (register before ``start``)."""
