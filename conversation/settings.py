@@ -201,6 +201,7 @@ class Settings(BaseSettings):
     skills_enabled: Annotated[list[str] | None, NoDecode] = None
     """Only these skills (by name) run; None: every installed one (entry points ``chatwright.skills``)."""
     skills_disabled: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Installed skills that do not run (by name; e.g. "ask,reply" in the environment)."""
     skills: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Each skill's own settings, checked against the model the skill declares."""
     adapters: dict[str, dict[str, Any]] = Field(default_factory=dict)
