@@ -184,7 +184,7 @@ class Settings(BaseSettings):
     # -- docs (RAG): collections and retrieval for /ask --
     docs_collection: str = "default"
     """The collection of channels no admin bound to another one."""
-    docs_method: Literal["basic", "sentence_window", "auto_merging"] = "auto_merging"
+    docs_method: Literal["basic", "sentence_window", "auto_merging"] = "sentence_window"
     docs_collection_methods: dict[str, Literal["basic", "sentence_window", "auto_merging"]] = Field(
         default_factory=dict
     )

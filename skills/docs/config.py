@@ -23,7 +23,7 @@ _COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 class RetrievalConfig:
     """How one collection is chunked and searched (the course's knobs)."""
 
-    method: RetrievalMethod = "auto_merging"
+    method: RetrievalMethod = "sentence_window"
     top_k: int = 6
     """Nodes fetched by the vector search (auto-merging: leaves, before merging)."""
     chunk_size: int = 512
