@@ -1,7 +1,7 @@
 """Routing: commands, global intents, an open dialogue, recognised wording, a guess, chat.
 
 The tiers in order: a command wins, then global intents, an open dialogue that claims the turn,
-request wording recognised by code, the channel's mode, the intent classifier, and chat.
+the channel's mode, request wording recognised by code, the intent classifier, and chat.
 
 Conversation repair (DESIGN.md): a skill holding an open dialogue is offered each free-text turn
 first and may let it go by; the turn is then routed as if nothing were open and the dialogue
@@ -149,8 +149,14 @@ class Router:
         return _passing(await self._route_free_text(message), held)
 
     async def _route_free_text(self, message: Message) -> Route:
-        """Free text with no dialogue taking it: recognised wording, the channel's mode, a guess, chat."""
+        """Free text with no dialogue taking it: the channel's mode, recognised wording, a guess, chat.
+
+        An admin's channel mode (translator mode) takes every message, whatever its wording.
+        """
         text = message.text
+        mode_skill = None if self.policy is None else await self.policy.channel_skill(message)
+        if (by_mode := self._free(mode_skill)) is not None:
+            return Route(by_mode, text, "channel")
         recognised = [
             s for s in self._guessable() if isinstance(s, RecognisesRequests) and s.recognises(text)
         ]
@@ -159,9 +165,6 @@ class Router:
             recognised.sort(key=lambda skill: ranked.index(skill.name))
         if recognised:
             return Route(recognised[0], text, "recognised")
-        mode_skill = None if self.policy is None else await self.policy.channel_skill(message)
-        if (by_mode := self._free(mode_skill)) is not None:
-            return Route(by_mode, text, "channel")
         guess = None if self.classifier is None else await self.classifier.classify(text)
         if (guessed := self._free(guess)) is not None:
             return Route(guessed, text, "classifier")

@@ -112,6 +112,7 @@ async def test_menu_reload_reads_the_edited_menu_and_a_broken_file_keeps_the_old
 async def test_a_channel_in_translator_mode_sends_every_message_to_the_translator(bot: AdminBot) -> None:
     switched = await bot.admin("channel mode translator", channel="support")
     [translated] = await bot.say("Bonjour, ma commande est en retard depuis deux jours.", channel="support")
+    [worded] = await bot.say("Please proofread: Je voudrais une grande pizza.", channel="support")
     [elsewhere] = await bot.say("Bonjour, ma commande est en retard depuis deux jours.", channel="general")
     shown = await bot.admin("channel mode", channel="support")
     await bot.admin("channel mode default", channel="support")
@@ -120,6 +121,7 @@ async def test_a_channel_in_translator_mode_sends_every_message_to_the_translato
 
     assert switched.text == "Channel test::support is now in translator mode."
     assert translated.skill == "translate" and translated.text.startswith("French → English: ")
+    assert worded.skill == "translate", "the channel's mode wins over another skill's request wording"
     assert elsewhere.skill == "chat" and back.skill == "chat"
     assert shown.text == "Channel test::support is in translator mode."
     assert (bad.data or {})["result"] == "error" and "pirate" in bad.text
