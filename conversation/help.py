@@ -32,7 +32,9 @@ class HelpSkill:
         others = [self.skills[n] for n in sorted(self.commands_only) if n in self.skills]
         if others:
             lines.append(
-                "Account and administration: " + "; ".join(f"/{s.name}: {s.description}" for s in others)
+                "Account and administration: "
+                + "; ".join(f"/{s.name}: {s.description.rstrip('.')}" for s in others)
+                + "."
             )
         fallback = self.skills.get(self.fallback)
         if fallback is not None:
