@@ -56,6 +56,9 @@ _PLAIN_ASK = re.compile(
     re.IGNORECASE,
 )
 """What makes a request plainly a proofreading one (a bare "review this:" is not)."""
+_CHECK_THIS = re.compile(
+    rf"^{LEAD_IN}{POLITE}(?:check|look\s+over|go\s+over)\s+(?:this|it|the\s+following)\b", re.IGNORECASE
+)
 MAX_CLAUSE_CHARS = 120
 
 
@@ -79,6 +82,14 @@ def split_request(message: str) -> ProofreadRequest | None:
 
 
 def asks_for_proofreading(message: str) -> bool:
-    """True when ``message`` plainly asks for proofreading, grammar, spelling or typo fixes."""
+    """True when ``message`` plainly asks for proofreading, grammar, spelling or typo fixes.
+
+    A bare "check this:" counts when a sentence of prose follows it (not a link, not a question).
+    """
     request = split_request(message)
-    return request is not None and _PLAIN_ASK.search(request.wording) is not None
+    if request is None:
+        return False
+    if _PLAIN_ASK.search(request.wording) is not None:
+        return True
+    prose = len(request.text.split()) >= 3 and not re.search(r"\?\s*$|https?://", request.text)
+    return prose and _CHECK_THIS.match(request.wording) is not None

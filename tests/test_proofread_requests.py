@@ -127,6 +127,8 @@ def test_trivial_changes_are_undone_and_real_ones_kept() -> None:
         "Correct this: I recieved it.",
         "any spelling mistakes? I recieved it.",
         "before I forget, can you proofread this sentence: Their late.",
+        "can u check this pls: i dont no what to do tomorow",
+        "could you look over this: We was late to the meeting yesterday.",
     ],
 )
 def test_plain_proofreading_requests_are_recognised(text: str) -> None:
@@ -145,6 +147,8 @@ def test_plain_proofreading_requests_are_recognised(text: str) -> None:
         "Is this the right way to the station? We are lost.",
         "a large pepperoni with mushrooms please",
         "what's a good name for a puppy?",
+        "check this: https://example.com/quarterly-report",
+        "can you check this: is the staging server up?",
     ],
 )
 def test_other_messages_are_not_recognised(text: str) -> None:
