@@ -29,6 +29,10 @@ _PATTERNS: list[tuple[GlobalIntent, re.Pattern[str]]] = [
         _whole(
             r"help(?:\s+me)?|/?commands|menu of commands|how does this work|how do (?:i|you) use (?:this|you)"
             r"|what (?:else )?(?:can|could|do) you do(?: (?:for me|besides [\w\s]+|other than [\w\s]+|here))?"
+            r"|(?:what|how) (?:else )?(?:can|could) you help(?: me| us)?(?: with)?(?: here| today)?"
+            r"|what (?:kind|sorts?) of (?:things|stuff|tasks) (?:can|could|do) you"
+            r" (?:do|help(?: me| us)? with)"
+            r"|what (?:is|are) you (?:for|here for)|what do you do"
             r"|what (?:are|r) (?:your|the) (?:skills|commands|features|options)"
             r"|what (?:skills|commands|features) (?:do you have|are there|can i use)"
             r"|what (?:are|r) you (?:able to do|good (?:at|for))|who are you and what can you do"

@@ -354,6 +354,15 @@ async def test_just_the_named_item_then_keeps_only_it(customer: Customer, place:
     assert [i["name"] for i in customer.state["items"]] == [place.drink]
 
 
+async def test_just_the_items_named_in_the_plural_keeps_every_one_of_them(
+    customer: Customer, place: Place
+) -> None:
+    await customer.say(f"two small {place.drink_plural} and a large {place.side}")
+    await customer.say(f"just the {place.drink_plural} then")
+
+    assert [i["name"] for i in customer.state["items"]] == [place.drink, place.drink]
+
+
 async def test_late_toppings_go_on_the_item_already_ordered(customer: Customer, place: Place) -> None:
     noun = customer.skill.menu.item(place.main).head
     await customer.say(f"a small {place.main_said}, plain, and a small {place.side}")

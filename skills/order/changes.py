@@ -26,7 +26,7 @@ class DraftChanges:
         if edit.action == "resize":
             return " ".join(dict.fromkeys(self.resize(i, edit.size or "") for i in every)), None
         if edit.action == "keep":
-            others = [i for i in [*draft.items, *draft.pending] if i is not line]
+            others = [i for i in [*draft.items, *draft.pending] if not any(i is kept for kept in every)]
             self._drop(draft, others)
             return (f"Removed {describe_lines(self.menu, others)}." if others else ""), None
         self._drop(draft, every)
