@@ -363,6 +363,26 @@ async def test_just_the_items_named_in_the_plural_keeps_every_one_of_them(
     assert [i["name"] for i in customer.state["items"]] == [place.drink, place.drink]
 
 
+async def test_make_it_one_after_two_keeps_one(customer: Customer, place: Place) -> None:
+    await customer.say(f"two large {place.drink_plural}")
+    await customer.say("that's all, pickup")
+    text = await customer.say(f"no, make it one {place.drink}")
+
+    assert [i["name"] for i in customer.state["items"]] == [place.drink]
+    assert customer.state["items"][0]["size"] == "large" and "Shall I place" in text
+
+
+async def test_make_it_three_copies_the_item_with_its_size_and_toppings(
+    customer: Customer, place: Place
+) -> None:
+    await customer.say(f"a small {place.main_said} with {place.topping}")
+    await customer.say("actually make it three")
+
+    items = customer.state["items"]
+    assert len(items) == 3 and all(i == items[0] for i in items)
+    assert items[0]["size"] == "small" and items[0]["toppings"] == [place.topping]
+
+
 async def test_late_toppings_go_on_the_item_already_ordered(customer: Customer, place: Place) -> None:
     noun = customer.skill.menu.item(place.main).head
     await customer.say(f"a small {place.main_said}, plain, and a small {place.side}")

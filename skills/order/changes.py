@@ -21,8 +21,12 @@ class DraftChanges:
         if line is None:
             return f"There is no {self._named(edit.ref)} in your order.", None
         every = (
-            [i for i in [*draft.items, *draft.pending] if i.name == line.name] if edit.ref.every else [line]
+            [i for i in [*draft.items, *draft.pending] if i.name == line.name]
+            if edit.ref.every or edit.action == "count"
+            else [line]
         )
+        if edit.action == "count":
+            return self._recount(draft, every, edit.count or 1), None
         if edit.action == "resize":
             return " ".join(dict.fromkeys(self.resize(i, edit.size or "") for i in every)), None
         if edit.action == "keep":
@@ -31,6 +35,15 @@ class DraftChanges:
             return (f"Removed {describe_lines(self.menu, others)}." if others else ""), None
         self._drop(draft, every)
         return ("" if edit.action == "swap" else f"Removed {describe_lines(self.menu, every)}."), line
+
+    def _recount(self, draft: OrderDraft, same: list[LineItem], count: int) -> str:
+        """Have ``count`` of the item of ``same``: drop the newest ones, or copy the last one."""
+        if count < len(same):
+            self._drop(draft, same[count:])
+        pool = draft.pending if any(same[-1] is line for line in draft.pending) else draft.items
+        for _ in range(count - len(same)):
+            pool.append(same[-1].model_copy(deep=True))
+        return f"You now have {count} x {describe_line(self.menu, same[-1])}."
 
     def find(self, draft: OrderDraft, ref: Ref) -> LineItem | None:
         """The last item (pending ones first) that ``ref`` points at."""

@@ -7,7 +7,7 @@ from typing import Literal
 
 from skills.order.lexicon import Token
 
-Action = Literal["remove", "swap", "resize", "keep"]
+Action = Literal["remove", "swap", "resize", "keep", "count"]
 REMOVE_VERBS = {
     ("remove",), ("delete",), ("drop",), ("take", "off"), ("take", "out"), ("cancel",), ("no", "more"),
     ("without",), ("skip",), ("scratch",), ("get", "rid", "of"), ("leave", "out"), ("forget",), ("no",),
@@ -34,11 +34,12 @@ class Ref:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """One change: remove or swap out ``ref``, resize it to ``size``, or keep only it."""
+    """One change: remove, swap out, resize (``size``), keep only, or recount (``count``) ``ref``."""
 
     action: Action
     ref: Ref
     size: str | None = None
+    count: int | None = None
 
 
 @dataclass
@@ -108,7 +109,15 @@ def _swap(tokens: list[Token], at: int, found: Edits) -> int:
 
 
 def _make(tokens: list[Token], at: int, found: Edits) -> int:
-    """The verb "make": "make that a medium" (a resize), "make the coke a sprite" (a swap)."""
+    """The verb "make": a resize ("make that a medium"), a swap ("make the coke a sprite") or a count.
+
+    A count: "make it one coke", "make it two".
+    """
+    counted = _count(tokens, at + 1)
+    if counted is not None:
+        edit, used = counted
+        found.edits.append(edit)
+        return 1 + used
     refs, used = _refs(tokens, at + 1, pronouns=True)
     if not refs:
         return 0
@@ -124,6 +133,26 @@ def _make(tokens: list[Token], at: int, found: Edits) -> int:
         last = max(rest.index(sizes[0]), rest.index(items[0]) if items else 0)
         return end - at + last + 1
     return 0
+
+
+def _count(tokens: list[Token], at: int) -> tuple[Edit, int] | None:
+    """How many of an item there should be, after "make": "it one coke", "that two", "the cokes three"."""
+    end = at
+    name: str | None = None
+    while end < len(tokens) and (tokens[end].value in PRONOUNS or tokens[end].value in DETERMINERS):
+        end += 1
+    if end < len(tokens) and tokens[end].kind == "item" and tokens[end].plural:
+        name, end = tokens[end].value, end + 1
+    if end >= len(tokens) or tokens[end].kind != "number" or tokens[end].said in ("a", "an"):
+        return None
+    count, end = int(tokens[end].value), end + 1
+    if end < len(tokens) and tokens[end].kind == "item":
+        if name not in (None, tokens[end].value):
+            return None
+        name, end = tokens[end].value, end + 1
+    if end < len(tokens) and tokens[end].kind not in ("stop", "word"):
+        return None
+    return Edit("count", Ref(name=name, every=True), count=count), end - at
 
 
 def _refs(tokens: list[Token], at: int, many: bool = False, pronouns: bool = False) -> tuple[list[Ref], int]:
