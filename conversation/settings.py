@@ -39,25 +39,34 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHATWRIGHT_", extra="forbid", env_nested_delimiter="__")
 
     data_dir: Path = Path("data")
+    """Where the SQLite database, document indexes, exports and model versions live."""
     cache_dir: Path = Path("~/.cache/chatwright")
+    """The joined model file, the built llama.cpp wheel and converted training models."""
     database_url: str = ""
     """Empty means a SQLite file in the data dir."""
 
     model: str = "qwen2.5-1.5b"
     """qwen2.5-1.5b | smollm2-135m | /path/to/model.gguf | openai:<model> | fake"""
     openai_base_url: str | None = None
+    """Base URL of an OpenAI-compatible server (vLLM, llama.cpp server, Ollama, OpenAI); used with model =
+    openai:<name>."""
     openai_api_key: SecretStr = SecretStr("")
+    """The key for that server; local servers need none."""
     llm_timeout_s: float = Field(120.0, gt=0)
+    """A model call slower than this fails with a clear notice; the message is kept and retried."""
     llm_threads: int = Field(0, ge=0)
     """0 means one thread per core."""
     context_window: int = Field(4096, ge=256)
+    """The embedded model's context size in tokens."""
     kv_cache_mb: int = Field(512, ge=0)
     """RAM for saved conversation KV states (prompt-prefix reuse between turns)."""
     max_reply_tokens: int = Field(512, ge=1)
+    """The longest answer, in tokens."""
 
     history_tokens: int = Field(1500, ge=64)
     """Token budget for past turns in a prompt; the oldest turns are dropped first."""
     persona: str = DEFAULT_PERSONA
+    """The chat skill's system prompt."""
     order_menu: Path | None = None
     """A TOML menu for the order skill; None means the course's pizzeria."""
     detect_languages: list[str] | None = None
@@ -65,7 +74,9 @@ class Settings(BaseSettings):
     team_languages: list[str] = Field(default_factory=lambda: ["en"])
     """What the translate skill translates into when no target is given."""
     reply_temperature: float = Field(0.7, ge=0, le=2)
+    """Sampling temperature of /reply drafts (variety is wanted there)."""
     customer_service_contact: str = "our customer service team"
+    """Who an apology in a /reply draft points the customer to."""
     reply_allowed_commitments: list[str] = Field(default_factory=list)
     """What a reply may promise (refund, reimbursement, replacement, compensation, credit, discount,
     voucher, free); sentences promising any other kind are removed from every draft."""
@@ -81,9 +92,11 @@ class Settings(BaseSettings):
     order_webhook_retry_s: float = Field(1.0, gt=0)
     """The first wait after a refused delivery; it doubles up to five minutes."""
     max_message_chars: int = Field(20_000, ge=1)
+    """Longer messages are refused with one clear sentence."""
     retry_after_s: float = Field(30.0, gt=0)
     """How long a message whose backend failed waits before the next attempt."""
     max_attempts: int = Field(5, ge=1)
+    """A message whose model call keeps failing is given up after this many attempts."""
     # -- scale-out: several processes on one database (PostgreSQL), Discord shards --
     scope_lease_s: float = Field(10.0, gt=0)
     """A scope stays this long with a process that stopped renewing its lease (it died)."""
@@ -108,7 +121,9 @@ class Settings(BaseSettings):
         return value
 
     host: str = "127.0.0.1"
+    """The address `chatwright run` listens on."""
     port: int = Field(8000, ge=0, le=65535)
+    """The port `chatwright run` listens on (0: any free port)."""
     # -- public deployments: web chat access, per-user limits (bots/web, conversation/limits.py) --
     web_chat_enabled: bool = True
     """Off: the server publishes only /healthz and the platforms' endpoints (e.g. /slack/events)."""
@@ -140,6 +155,7 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr = SecretStr("")
     """xapp-… token; setting it selects Socket Mode instead of HTTP."""
     slack_api_url: str = "https://slack.com/api/"
+    """Slack's Web API base URL (the tests point it at a local fake)."""
     discord_token: SecretStr = SecretStr("")
     """Bot token; Discord is enabled when this is set."""
     discord_bot_channels: list[str] = Field(default_factory=list)
@@ -150,15 +166,25 @@ class Settings(BaseSettings):
     training_min_new_pairs: int = Field(50, ge=0)
     """The nightly run is skipped with fewer new pairs than this since the last run."""
     training_max_steps: int = Field(300, ge=1)
+    """Upper bound on optimizer steps of one fine-tuning run."""
     training_epochs: float = Field(2.0, gt=0)
+    """Passes over the training split (the run stops at training_max_steps first)."""
     training_learning_rate: float = Field(2e-4, gt=0)
+    """The LoRA optimizer's learning rate."""
     training_batch_size: int = Field(4, ge=1)
+    """Examples per training step."""
     training_max_length: int = Field(512, ge=16)
+    """Tokens per example; longer examples are truncated."""
     training_padding_side: str = Field("right", pattern="^(left|right)$")
+    """Which side of a short example is padded (left or right)."""
     training_truncation_side: str = Field("left", pattern="^(left|right)$")
+    """Which side of a long example is cut (left keeps the answer's end)."""
     training_lora_rank: int = Field(8, ge=1)
+    """The LoRA rank r."""
     training_lora_alpha: int = Field(16, ge=1)
+    """The LoRA scaling alpha."""
     training_test_fraction: float = Field(0.1, gt=0, lt=1)
+    """Share of each skill's pairs held out for evaluation."""
     training_near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
     """Character-shingle Jaccard similarity from which two pairs of a skill count as duplicates."""
     training_promote_margin: float = Field(0.02, ge=0, lt=1)
@@ -173,6 +199,7 @@ class Settings(BaseSettings):
     training_eval_limit: int = Field(50, ge=1)
     """Held-out pairs answered by each version for exact match and similarity."""
     training_nice: int = Field(10, ge=0, le=19)
+    """The `nice` level of the training process, so the bot keeps answering."""
     training_timeout_s: float = Field(36_000.0, gt=0)
     """A run (and its lease) ends after this; a crashed run's lease expires then."""
     training_poll_s: float = Field(30.0, gt=0)
@@ -185,18 +212,25 @@ class Settings(BaseSettings):
     docs_collection: str = "default"
     """The collection of channels no admin bound to another one."""
     docs_method: Literal["basic", "sentence_window", "auto_merging"] = "sentence_window"
+    """The retrieval method of /ask: basic, sentence_window or auto_merging."""
     docs_collection_methods: dict[str, Literal["basic", "sentence_window", "auto_merging"]] = Field(
         default_factory=dict
     )
     """Per-collection retrieval method, overriding docs_method."""
     docs_top_k: int = Field(6, ge=1)
+    """Passages retrieved per question."""
     docs_chunk_size: int = Field(512, ge=32)
+    """Tokens per chunk of the basic method."""
     docs_window_size: int = Field(3, ge=0)
+    """Sentences either side of a hit that the sentence_window method answers with."""
     docs_chunk_sizes: list[int] = Field(default_factory=lambda: [2048, 512, 128], min_length=1)
+    """Chunk sizes of the auto_merging hierarchy, largest first."""
     docs_rerank_top_n: int = Field(0, ge=0)
     """0: no re-ranking."""
     docs_min_similarity: float = Field(0.25, ge=-1, le=1)
+    """Below this best similarity /ask says it does not know, without calling the model."""
     docs_context_tokens: int = Field(1500, ge=64)
+    """Token budget for the passages put into the prompt."""
     # -- skills: which of the installed ones run, and their own sections --
     skills_enabled: Annotated[list[str] | None, NoDecode] = None
     """Only these skills (by name) run; None: every installed one (entry points ``chatwright.skills``)."""

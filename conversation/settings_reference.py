@@ -27,48 +27,6 @@ from conversation.settings import Settings
 ENV_PREFIX = "CHATWRIGHT_"
 _LONGEST_DEFAULT = 48
 
-# Meanings of the keys whose declaration in conversation/settings.py has no docstring yet.
-# A docstring there wins; new keys should get one rather than a line here.
-_MEANINGS = {
-    "data_dir": "Where the SQLite database, document indexes, exports and model versions live.",
-    "cache_dir": "The joined model file, the built llama.cpp wheel and converted training models.",
-    "openai_base_url": "Base URL of an OpenAI-compatible server (vLLM, llama.cpp server, Ollama, OpenAI); "
-    "used with model = openai:<name>.",
-    "openai_api_key": "The key for that server; local servers need none.",
-    "llm_timeout_s": "A model call slower than this fails with a clear notice; the message is kept and "
-    "retried.",
-    "context_window": "The embedded model's context size in tokens.",
-    "max_reply_tokens": "The longest answer, in tokens.",
-    "persona": "The chat skill's system prompt.",
-    "reply_temperature": "Sampling temperature of /reply drafts (variety is wanted there).",
-    "customer_service_contact": "Who an apology in a /reply draft points the customer to.",
-    "max_message_chars": "Longer messages are refused with one clear sentence.",
-    "max_attempts": "A message whose model call keeps failing is given up after this many attempts.",
-    "host": "The address `chatwright run` listens on.",
-    "port": "The port `chatwright run` listens on (0: any free port).",
-    "slack_api_url": "Slack's Web API base URL (the tests point it at a local fake).",
-    "training_max_steps": "Upper bound on optimizer steps of one fine-tuning run.",
-    "training_epochs": "Passes over the training split (the run stops at training_max_steps first).",
-    "training_learning_rate": "The LoRA optimizer's learning rate.",
-    "training_batch_size": "Examples per training step.",
-    "training_max_length": "Tokens per example; longer examples are truncated.",
-    "training_padding_side": "Which side of a short example is padded (left or right).",
-    "training_truncation_side": "Which side of a long example is cut (left keeps the answer's end).",
-    "training_lora_rank": "The LoRA rank r.",
-    "training_lora_alpha": "The LoRA scaling alpha.",
-    "training_test_fraction": "Share of each skill's pairs held out for evaluation.",
-    "training_nice": "The `nice` level of the training process, so the bot keeps answering.",
-    "skills_disabled": "Installed skills (by name) that do not run.",
-    "docs_method": "The retrieval method of /ask: basic, sentence_window or auto_merging.",
-    "docs_top_k": "Passages retrieved per question.",
-    "docs_chunk_size": "Tokens per chunk of the basic method.",
-    "docs_window_size": "Sentences either side of a hit that the sentence_window method answers with.",
-    "docs_chunk_sizes": "Chunk sizes of the auto_merging hierarchy, largest first.",
-    "docs_min_similarity": "Below this best similarity /ask says it does not know, without calling the "
-    "model.",
-    "docs_context_tokens": "Token budget for the passages put into the prompt.",
-}
-
 # Sections of the page, by key prefix or exact key; a key matching none lands in "Other".
 _SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("Storage and server", ("data_dir", "cache_dir", "database_url", "host", "port")),
@@ -135,8 +93,8 @@ def _string(node: ast.stmt | None) -> str | None:
 
 
 def meaning(key: str, field: FieldInfo, docs: dict[str, str]) -> str:
-    """One line saying what ``key`` does: its description, its docstring, or the page's own note."""
-    return " ".join((field.description or docs.get(key) or _MEANINGS.get(key, "")).split())
+    """One line saying what ``key`` does: its description, else its docstring."""
+    return " ".join((field.description or docs.get(key) or "").split())
 
 
 def type_name(annotation: Any) -> str:
