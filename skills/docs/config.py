@@ -53,15 +53,6 @@ class RetrievalConfig:
         return replace(self, method=method)
 
     @property
-    def index_knobs(self) -> dict[str, object]:
-        """The knobs that shape the stored index (changing one means re-ingesting)."""
-        if self.method == "basic":
-            return {"chunk_size": self.chunk_size}
-        if self.method == "sentence_window":
-            return {"window_size": self.window_size}
-        return {"chunk_sizes": list(self.chunk_sizes)}
-
-    @property
     def version(self) -> str:
         """A short, stable id of every knob: the app version the leaderboard groups by."""
         digest = hashlib.sha256(repr(sorted(asdict(self).items())).encode()).hexdigest()
