@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any
 from conversation.llm.base import LLM, ChatMessage, Completion, GenerationOptions, TokenSink
 from skills.base import render_prompt
 from skills.docs.citations import check_citations, declines
+from skills.docs.evidence import Evidence, gather
+from skills.docs.grounding import ground
 from skills.docs.passage import Passage
+from skills.docs.verdict import asks_yes_or_no, decide
 from skills.prompts import load_prompts
 
 if TYPE_CHECKING:
@@ -87,7 +90,8 @@ async def answer_from(
 ) -> GroundedAnswer:
     """Ask the model to answer ``question`` from ``passages`` only, citing them by number.
 
-    Markers naming no passage are dropped by :func:`check_citations`; the rest say what is cited.
+    Markers naming no passage are dropped (:func:`check_citations`); an answer giving a number
+    the passages do not, or a blank where its value goes, becomes a don't-know (:func:`ground`).
     """
     sources = "\n\n".join(
         PROMPTS["source"].format(n=n, location=p.location, text=p.text) for n, p in enumerate(passages, 1)
@@ -99,13 +103,27 @@ async def answer_from(
     options = GenerationOptions(temperature=ANSWER_TEMPERATURE, max_tokens=max_tokens)
     completion = await llm.complete(messages, options, on_token)
     text, cited = check_citations(completion.text, len(passages))
+    grounded = ground(text, question, passages, cited)
+    if not grounded.answers:
+        text, cited = PROMPTS["dont_know"], []
     return GroundedAnswer(
-        text=text,
+        text=grounded.text if grounded.answers else text,
         passages=list(passages),
         cited=cited,
         prompt=render_prompt(messages),
         completion=completion,
     )
+
+
+async def settle(llm: LLM, question: str, evidence: Evidence) -> GroundedAnswer | None:
+    """A yes-or-no question decided from the best statements, quoting the first; None if undecided."""
+    statements = [text for _, text in evidence.best]
+    decision = await decide(llm, question, statements)
+    if decision.verdict is None:
+        return None
+    n, statement = evidence.best[0]
+    text = PROMPTS["verdict"].format(verdict=decision.verdict.capitalize(), statement=statement, n=n)
+    return GroundedAnswer(text, evidence.passages, [n], decision.prompt, decision.completion)
 
 
 async def consult(
@@ -116,10 +134,19 @@ async def consult(
     max_tokens: int,
     on_token: TokenSink | None = None,
 ) -> GroundedAnswer | None:
-    """Retrieve (off the event loop), then answer; None when no node's vector is near enough."""
-    found = await asyncio.get_running_loop().run_in_executor(None, index.find, question)
+    """Retrieve and pick the best statements (off the event loop), then answer or decide.
+
+    None when no node's vector is near enough to the question.
+    """
+    loop = asyncio.get_running_loop()
+    found = await loop.run_in_executor(None, index.find, question)
     passages = sorted(found.passages, key=lambda p: p.score, reverse=True)
     if not passages or found.best_similarity < index.config.min_similarity:
         return None
-    kept = fit_passages(passages, llm, index.config.context_tokens)
+    evidence = await loop.run_in_executor(None, gather, question, passages)
+    if asks_yes_or_no(question):
+        settled = await settle(llm, question, evidence)
+        if settled is not None:
+            return settled
+    kept = fit_passages(evidence.passages, llm, index.config.context_tokens)
     return await answer_from(llm, question, kept, max_tokens=max_tokens, on_token=on_token)

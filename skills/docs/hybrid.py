@@ -7,7 +7,7 @@ needs only node ids and the nodes are in our docstore already.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 
 import bm25s  # type: ignore[import-untyped]
@@ -49,13 +49,14 @@ class KeywordIndex:
             self._bm25.index(tokens, show_progress=False)
         self._vocabulary = {word for text in tokens for word in text}
 
-    def search(self, question: str, k: int) -> list[tuple[str, float]]:
-        """Up to ``k`` node ids with a positive BM25 score for ``question``, best first."""
+    def search(self, question: str, k: int, among: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """Up to ``k`` node ids (of ``among``) with a positive BM25 score for ``question``, best first."""
         words = [word for word in keywords(question)[0] if word in self._vocabulary]
         if not words or not self.node_ids:
             return []
+        mask = None if among is None else np.isin(self.node_ids, list(among)).astype(np.float32)
         found, scores = self._bm25.retrieve(
-            [words], k=min(k, len(self.node_ids)), show_progress=False, n_threads=1
+            [words], k=min(k, len(self.node_ids)), show_progress=False, n_threads=1, weight_mask=mask
         )
         return [
             (self.node_ids[int(i)], float(s))

@@ -26,6 +26,7 @@ from conversation.llm.embeddings import Vector, shared_embedder
 from skills.docs.config import RetrievalConfig
 from skills.docs.hybrid import KeywordIndex, fuse
 from skills.docs.passage import Passage
+from skills.docs.scope import Scope
 from skills.docs.vectors import MatrixVectorStore
 
 CHUNK_OVERLAP = 20
@@ -127,9 +128,11 @@ class MatrixRetriever(VectorIndexRetriever):
         ids, similarities = self._matrix.nearest(vector, self._similarity_top_k)
         return list(zip(self.nodes(ids), similarities, strict=True))
 
-    def ranked(self, vector: Vector, k: int) -> tuple[list[str], list[float]]:
-        """Ids and cosine similarities of the ``k`` nodes nearest a question's embedding."""
-        return self._matrix.nearest(vector, k)
+    def ranked(
+        self, vector: Vector, k: int, among: Sequence[str] | None = None
+    ) -> tuple[list[str], list[float]]:
+        """Ids and cosine similarities of the ``k`` nodes (of ``among``) nearest a question's embedding."""
+        return self._matrix.nearest(vector, k, among)
 
     def nodes(self, ids: Sequence[str]) -> list[BaseNode]:
         """The stored nodes of ``ids``, in order."""
@@ -180,7 +183,8 @@ class DocsRetriever:
         )
         self.postprocessors = _postprocessors(config)
         self._keywords: KeywordIndex | None = None
-        self._keywords_lock = threading.Lock()
+        self._scope: Scope | None = None
+        self._built_lock = threading.Lock()
 
     def retrieve(self, question: str, vector: Vector | None = None) -> list[Passage]:
         """The passages for ``question``, best first (see :meth:`find`)."""
@@ -192,10 +196,11 @@ class DocsRetriever:
         ``vector`` is the question's MiniLM embedding when the caller has it already.
         """
         depth = self.config.top_k * (FUSION_DEPTH if self.config.hybrid else 1)
-        ids, scores = self.search.ranked(embed(question) if vector is None else vector, depth)
+        among = self.scope.among(question)
+        ids, scores = self.search.ranked(embed(question) if vector is None else vector, depth, among)
         best = scores[0] if scores else -1.0
         if self.config.hybrid:
-            found = [node_id for node_id, _ in self.keywords.search(question, depth)]
+            found = [node_id for node_id, _ in self.keywords.search(question, depth, among)]
             fused = fuse([ids, found])[: self.config.top_k]
             ids, scores = [node_id for node_id, _ in fused], [score for _, score in fused]
         hits = list(zip(self.search.nodes(ids), scores, strict=True))
@@ -210,7 +215,7 @@ class DocsRetriever:
     @property
     def keywords(self) -> KeywordIndex:
         """BM25 over the embedded nodes' indexed text (headings included), built on first use."""
-        with self._keywords_lock:
+        with self._built_lock:
             if self._keywords is None:
                 ids = self.search.node_ids
                 texts = [
@@ -218,6 +223,17 @@ class DocsRetriever:
                 ]
                 self._keywords = KeywordIndex(ids, texts)
             return self._keywords
+
+    @property
+    def scope(self) -> Scope:
+        """Each file's nodes and names: a question naming files is searched in them only."""
+        with self._built_lock:
+            if self._scope is None:
+                nodes = self.search.nodes(self.search.node_ids)
+                files = {node.node_id: str(node.metadata.get("file", "")) for node in nodes}
+                titles = {str(n.metadata.get("file", "")): _title(n.metadata) for n in nodes}
+                self._scope = Scope(files, titles)
+            return self._scope
 
     def _postprocess(self, hits: list[Hit], query: QueryBundle) -> list[Hit]:
         """``hits`` through the postprocessors, which edit nodes: copies, never the docstore's.
@@ -277,6 +293,12 @@ def _scored(hits: list[Hit]) -> list[NodeWithScore]:
 def _unscored(hits: list[NodeWithScore]) -> list[Hit]:
     """llama-index's nodes with scores as hits (a missing score counts as 0)."""
     return [(hit.node, hit.get_score()) for hit in hits]
+
+
+def _title(metadata: dict[str, Any]) -> str:
+    """A node's document title without the file stem ``read_documents`` puts before it."""
+    document = str(metadata.get("document", ""))
+    return document.split(": ", 1)[1] if ": " in document else ""
 
 
 def _passage(node: BaseNode, score: float) -> Passage:

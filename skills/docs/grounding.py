@@ -1,0 +1,84 @@
+"""An answer checked by code against the passages it was given.
+
+- A number the passages never gave (a year, a phone number, a count) is invented: the answer
+  becomes a don't-know.
+- A sentence that stops where its value should be ("The dial-in number is [2].") gives nothing:
+  a don't-know, unless the question asks which section, whose value is the cited passage's.
+- Asked which section, an answer naming none of its cited passages' sections gets it added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from skills.docs.passage import Passage
+
+_MARKERS = r"(?:\s*\[\d+\])+"
+_BLANK = re.compile(
+    rf"\b(?:is|are|was|were|be|called|named)(?P<markers>{_MARKERS})\s*[.!]?\s*$", re.IGNORECASE
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_NUMBER = re.compile(r"\d+(?:[.:/,]\d+)*")
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        (
+            *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+            *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
+            *("eighteen", "nineteen", "twenty"),
+        )
+    )
+} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90", "hundred": "100"}
+_ASKS_SECTION = re.compile(
+    r"\b(?:which|what)\s+(?:\w+\s+)?(?:section|part|clause|article|condition|paragraph|chapter)s?\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Grounded:
+    """The answer after the checks, and whether it still answers (False: say you do not know)."""
+
+    text: str
+    answers: bool
+
+
+def ground(text: str, question: str, passages: Sequence[Passage], cited: Sequence[int]) -> Grounded:
+    """``text`` checked against ``passages`` (its markers already valid; ``cited`` 1-based)."""
+    given = _numbers(question) | {n for p in passages for n in _numbers(f"{p.text} {p.location}")}
+    if not _numbers(re.sub(_MARKERS, " ", text)) <= given:
+        return Grounded(text, answers=False)
+    asks_section = _ASKS_SECTION.search(question) is not None
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    for i, sentence in enumerate(sentences):
+        blank = _BLANK.search(sentence)
+        if blank is None:
+            continue
+        number = int(re.findall(r"\d+", blank["markers"])[0])
+        section = passages[number - 1].section if asks_section else None
+        if not section:
+            return Grounded(text, answers=False)
+        cut = blank.start("markers")
+        sentences[i] = f"{sentence[:cut]} section {section}{sentence[cut:]}"
+    text = " ".join(sentences)
+    if asks_section:
+        text = _with_section(text, passages, cited)
+    return Grounded(text, answers=True)
+
+
+def _with_section(text: str, passages: Sequence[Passage], cited: Sequence[int]) -> str:
+    """``text``, with the first cited passage's section added when it names none of theirs."""
+    sections = [(n, p.section) for n in cited if (p := passages[n - 1]).section and p.section[0].isdigit()]
+    if not sections or any(re.search(rf"(?<![\w.]){re.escape(s)}(?![\w]|\.\d)", text) for _, s in sections):
+        return text
+    n, section = sections[0]
+    return f"{text} That is section {section} [{n}]."
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers ``text`` gives, in digits: "three years (3)" gives {"3"}."""
+    digits = {n.rstrip(".,:/") for n in _NUMBER.findall(text)}
+    words = {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+    return digits | words
