@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 ANSWER_TEMPERATURE = 0.0
 PROMPTS = load_prompts("docs")
+DONT_KNOW = PROMPTS["dont_know"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +103,11 @@ async def answer_from(
     ]
     options = GenerationOptions(temperature=ANSWER_TEMPERATURE, max_tokens=max_tokens)
     completion = await llm.complete(messages, options, on_token)
-    text, cited = check_citations(completion.text, len(passages))
-    grounded = ground(text, question, passages, cited)
-    if not grounded.answers:
-        text, cited = PROMPTS["dont_know"], []
+    checked, _ = check_citations(completion.text, len(passages))
+    grounded = ground(checked, question, passages)
+    text, cited = check_citations(grounded.text, len(passages)) if grounded.answers else (DONT_KNOW, [])
     return GroundedAnswer(
-        text=grounded.text if grounded.answers else text,
+        text=text,
         passages=list(passages),
         cited=cited,
         prompt=render_prompt(messages),

@@ -45,8 +45,8 @@ class Grounded:
     answers: bool
 
 
-def ground(text: str, question: str, passages: Sequence[Passage], cited: Sequence[int]) -> Grounded:
-    """``text`` checked against ``passages`` (its markers already valid; ``cited`` 1-based)."""
+def ground(text: str, question: str, passages: Sequence[Passage]) -> Grounded:
+    """``text`` checked against ``passages`` (its markers already checked to name one of them)."""
     given = _numbers(question) | {n for p in passages for n in _numbers(f"{p.text} {p.location}")}
     if not _numbers(re.sub(_MARKERS, " ", text)) <= given:
         return Grounded(text, answers=False)
@@ -62,14 +62,33 @@ def ground(text: str, question: str, passages: Sequence[Passage], cited: Sequenc
             return Grounded(text, answers=False)
         cut = blank.start("markers")
         sentences[i] = f"{sentence[:cut]} section {section}{sentence[cut:]}"
+    sentences = [_pointed(sentence, question, passages) for sentence in sentences]
     text = " ".join(sentences)
     if asks_section:
-        text = _with_section(text, passages, cited)
+        text = _with_section(text, passages)
     return Grounded(text, answers=True)
 
 
-def _with_section(text: str, passages: Sequence[Passage], cited: Sequence[int]) -> str:
+def _pointed(sentence: str, question: str, passages: Sequence[Passage]) -> str:
+    """``sentence`` citing the passage that gives its numbers, when the one it cites does not."""
+    marked = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+    numbers = _numbers(re.sub(_MARKERS, " ", sentence)) - _numbers(question)
+    if not marked or not numbers:
+        return sentence
+    gives = [numbers <= _numbers(p.text) for p in passages]
+    if any(gives[n - 1] for n in marked) or not any(gives):
+        return sentence
+    right = gives.index(True) + 1
+    first = re.search(_MARKERS, sentence)
+    if first is None:
+        return sentence
+    rest = re.sub(_MARKERS, "", sentence[first.end() :])
+    return f"{sentence[: first.start()]} [{right}]{rest}"
+
+
+def _with_section(text: str, passages: Sequence[Passage]) -> str:
     """``text``, with the first cited passage's section added when it names none of theirs."""
+    cited = dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", text))
     sections = [(n, p.section) for n in cited if (p := passages[n - 1]).section and p.section[0].isdigit()]
     if not sections or any(re.search(rf"(?<![\w.]){re.escape(s)}(?![\w]|\.\d)", text) for _, s in sections):
         return text
