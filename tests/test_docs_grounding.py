@@ -19,6 +19,7 @@ from skills.docs.grounding import ground
 from skills.docs.library import CollectionIndex
 from skills.docs.passage import Passage
 from skills.docs.scope import DocumentNames
+from skills.docs.statements import statements
 from skills.docs.verdict import asks_yes_or_no, decide
 from tests.fakes.models import small_model
 
@@ -239,3 +240,20 @@ def test_a_sentence_citing_a_passage_without_its_number_cites_the_one_that_gives
 def test_a_marker_repeated_in_a_loop_is_kept_once():
     looped = "Section 11 [1] [1] [1][1] applies [2]."
     assert check_citations(looped, 2) == ("Section 11 [1] applies [2].", [1, 2])
+
+
+def test_lettered_and_numbered_items_are_statements_of_their_own():
+    text = (
+        "provided that you also do one of the following:\n\n"
+        "    a) Accompany it with the complete source code; or,\n\n"
+        "    b) Accompany it with a written offer, valid for at least three years, to give\n"
+        "    any third party a copy; or,\n"
+        "    c) Accompany it with the information you received."
+    )
+    assert statements(text) == [
+        "provided that you also do one of the following:",
+        "a) Accompany it with the complete source code; or,",
+        "b) Accompany it with a written offer, valid for at least three years, to give any third party"
+        " a copy; or,",
+        "c) Accompany it with the information you received.",
+    ]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from conversation.llm.base import LLM, ChatMessage, Completion, GenerationOptions, TokenSink
+from conversation.llm.base import LLM, ChatMessage, Completion, GenerationOptions
 from skills.base import render_prompt
 from skills.docs.citations import check_citations, declines
 from skills.docs.evidence import Evidence, gather
@@ -87,7 +87,6 @@ async def answer_from(
     passages: Sequence[Passage],
     *,
     max_tokens: int,
-    on_token: TokenSink | None = None,
 ) -> GroundedAnswer:
     """Ask the model to answer ``question`` from ``passages`` only, citing them by number.
 
@@ -102,7 +101,7 @@ async def answer_from(
         ChatMessage("user", PROMPTS["user"].format(sources=sources, question=question)),
     ]
     options = GenerationOptions(temperature=ANSWER_TEMPERATURE, max_tokens=max_tokens)
-    completion = await llm.complete(messages, options, on_token)
+    completion = await llm.complete(messages, options)
     checked, _ = check_citations(completion.text, len(passages))
     grounded = ground(checked, question, passages)
     text, cited = check_citations(grounded.text, len(passages)) if grounded.answers else (DONT_KNOW, [])
@@ -132,11 +131,11 @@ async def consult(
     question: str,
     *,
     max_tokens: int,
-    on_token: TokenSink | None = None,
 ) -> GroundedAnswer | None:
     """Retrieve and pick the best statements (off the event loop), then answer or decide.
 
-    None when no node's vector is near enough to the question.
+    None when no node's vector is near enough to the question. Nothing is streamed: the answer
+    is shown once the checks are done, so a draft they would correct is never seen.
     """
     loop = asyncio.get_running_loop()
     found = await loop.run_in_executor(None, index.find, question)
@@ -149,4 +148,4 @@ async def consult(
         if settled is not None:
             return settled
     kept = fit_passages(evidence.passages, llm, index.config.context_tokens)
-    return await answer_from(llm, question, kept, max_tokens=max_tokens, on_token=on_token)
+    return await answer_from(llm, question, kept, max_tokens=max_tokens)

@@ -75,7 +75,7 @@ def _pointed(sentence: str, question: str, passages: Sequence[Passage]) -> str:
     numbers = _numbers(re.sub(_MARKERS, " ", sentence)) - _numbers(question)
     if not marked or not numbers:
         return sentence
-    gives = [numbers <= _numbers(p.text) for p in passages]
+    gives = [numbers <= _numbers(f"{p.text} {p.location}") for p in passages]
     if any(gives[n - 1] for n in marked) or not any(gives):
         return sentence
     right = gives.index(True) + 1

@@ -76,9 +76,7 @@ class DocsSkill:
             return SkillResponse([Reply("Ask me about the documents: /ask <question>", self.name)])
         loop = asyncio.get_running_loop()
         collection, index = await loop.run_in_executor(None, self._open, request.message)
-        answer = await consult(
-            index, request.llm, question, max_tokens=self.max_tokens, on_token=request.on_token
-        )
+        answer = await consult(index, request.llm, question, max_tokens=self.max_tokens)
         if answer is None:
             text = f"I don't know: nothing in the *{collection}* documents answers that."
             return SkillResponse([Reply(text, self.name, data={"collection": collection, "citations": []})])

@@ -7,7 +7,7 @@ import re
 _BOUNDARY = re.compile(
     r"(?<=[.!?;])\s+(?=[\"'(\[A-Z0-9])"  # a sentence (or clause) ends, and another begins
     r"|\n[ \t]*\n"  # a blank line
-    r"|\n(?=[ \t]*(?:[|*+-][ \t]|\d{1,3}(?:\.\d{1,3})*\.?[ \t]|\([a-z0-9]{1,3}\)[ \t]|#))"  # items, rows
+    r"|\n(?=[ \t]*(?:[|*+-][ \t]|\d{1,3}(?:\.\d{1,3})*\.?[ \t]|\(?[a-z0-9]{1,3}\)[ \t]|#))"  # items, rows
 )
 SHORTEST = 12
 """Pieces shorter than this many characters ("a)", "1.") are not statements."""
