@@ -257,3 +257,18 @@ def test_lettered_and_numbered_items_are_statements_of_their_own():
         " a copy; or,",
         "c) Accompany it with the information you received.",
     ]
+
+
+def test_asked_which_section_an_answer_of_nothing_but_markers_names_the_cited_section():
+    passages = [passage("Court orders do not excuse you.", section="7"), passage("Patents.", section="8")]
+    grounded = ground("Source [1] [2]", "Which section deals with court orders?", passages)
+    assert grounded.text == "Section 7 [1] [2]."
+
+
+def test_an_answer_of_nothing_but_markers_is_a_dont_know_otherwise():
+    assert not ground("Source [1]", "How long is the offer valid?", [passage("Valid for a while.")]).answers
+
+
+def test_a_stray_marker_after_an_answer_is_not_a_blank():
+    grounded = ground("It is SEV1 [1]. [1]", "What severity is it?", [passage("SEV1: data exposed.")])
+    assert grounded.answers and grounded.text == "It is SEV1 [1]."

@@ -2,8 +2,9 @@
 
 - A number the passages never gave (a year, a phone number, a count) is invented: the answer
   becomes a don't-know.
-- A sentence that stops where its value should be ("The dial-in number is [2].") gives nothing:
-  a don't-know, unless the question asks which section, whose value is the cited passage's.
+- A sentence that stops where its value should be ("The dial-in number is [2].") or is nothing
+  but markers gives nothing: a don't-know, unless the question asks which section, whose value
+  is the cited passage's.
 - Asked which section, an answer naming none of its cited passages' sections gets it added.
 """
 
@@ -19,6 +20,8 @@ _MARKERS = r"(?:\s*\[\d+\])+"
 _BLANK = re.compile(
     rf"\b(?:is|are|was|were|be|called|named)(?P<markers>{_MARKERS})\s*[.!]?\s*$", re.IGNORECASE
 )
+_EMPTY = re.compile(rf"^\s*(?:sources?\b)?(?P<markers>{_MARKERS})\s*[.!]?\s*$", re.IGNORECASE)
+"""Nothing but markers, perhaps after the prompt's own word for them: "Source [1] [2]"."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _NUMBER = re.compile(r"\d+(?:[.:/,]\d+)*")
 _NUMBER_WORDS = {
@@ -52,12 +55,15 @@ def ground(text: str, question: str, passages: Sequence[Passage]) -> Grounded:
         return Grounded(text, answers=False)
     asks_section = _ASKS_SECTION.search(question) is not None
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    said = [s for s in sentences if not _EMPTY.match(s)]
+    if not said:
+        return _only_markers(text, passages) if asks_section else Grounded(text, answers=False)
+    sentences = said
     for i, sentence in enumerate(sentences):
         blank = _BLANK.search(sentence)
         if blank is None:
             continue
-        number = int(re.findall(r"\d+", blank["markers"])[0])
-        section = passages[number - 1].section if asks_section else None
+        section = _section_of(blank["markers"], passages) if asks_section else None
         if not section:
             return Grounded(text, answers=False)
         cut = blank.start("markers")
@@ -67,6 +73,22 @@ def ground(text: str, question: str, passages: Sequence[Passage]) -> Grounded:
     if asks_section:
         text = _with_section(text, passages)
     return Grounded(text, answers=True)
+
+
+def _only_markers(text: str, passages: Sequence[Passage]) -> Grounded:
+    """Asked which section, an answer of nothing but markers: the first cited passage's section."""
+    empty = _EMPTY.match(text)
+    section = _section_of(empty["markers"], passages) if empty else None
+    return (
+        Grounded(f"Section {section}{empty['markers']}.", True)
+        if empty and section
+        else Grounded(text, False)
+    )
+
+
+def _section_of(markers: str, passages: Sequence[Passage]) -> str | None:
+    """The section of the passage the first of ``markers`` names."""
+    return passages[int(re.findall(r"\d+", markers)[0]) - 1].section
 
 
 def _pointed(sentence: str, question: str, passages: Sequence[Passage]) -> str:
