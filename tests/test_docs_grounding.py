@@ -45,10 +45,13 @@ TITLES = {
         ("Can I switch an LGPL-2.1 copy to the ordinary GPL?", {"LGPL-2.1.txt", "GPL-2.txt"}),
         ("What does GPLv3 say about patents?", set()),
         ("How quickly must a page be acknowledged?", set()),
+        ("What does the Index say about refunds?", {"index.html"}),
+        ("Where is the refund index page?", {"index.html"}),
+        ("How do I rebuild the index?", set()),
     ],
 )
 def test_a_question_names_documents_by_stem_version_or_title(question, named):
-    assert DocumentNames(TITLES).named_in(question) == named
+    assert DocumentNames(TITLES | {"index.html": ""}).named_in(question) == named
 
 
 def scoped_index(tmp_path: Path) -> CollectionIndex:
@@ -116,6 +119,8 @@ def test_statements_that_are_not_next_to_each_other_are_marked_as_a_gap():
         ("Which section covers restore drills?", False),
         ("Is it SEV1, and how soon must the DPO be told?", False),
         ("How long is the written offer valid?", False),
+        ("Can you tell me the snapshot retention period?", False),
+        ("Do you know if staging is covered?", False),
     ],
 )
 def test_yes_or_no_questions_are_told_from_open_ones(question, closed):

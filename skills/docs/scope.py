@@ -18,6 +18,10 @@ _STEM_PART = re.compile(r"[A-Za-z]+\d*|\d+(?:\.\d+)*")
 _VERSION_WORD = r"[\s_-]*(?:v(?:ersion)?\.?)?[\s_-]*"
 _WORD_END = r"(?!(?!v\.?\s*\d)[A-Za-z])"
 """The end of a word: no letter follows, unless it is a version's "v" ("GPLv2")."""
+_DOCUMENT_NOUN = (
+    r"(?:licen[cs]es?|guides?|handbook|manual|polic(?:y|ies)|doc(?:ument)?s?|files?|pages?|notes"
+    r"|spec(?:ification)?s?|readme|faq|runbook|playbook|terms)\b"
+)
 _TITLE_WORDS = (2, 8)
 """A title line is a name when it has this many words (one word is too vague, a sentence too long)."""
 
@@ -84,7 +88,9 @@ def _patterns(
     later_version = rf"(?!{_VERSION_WORD}\d)"
     if version is not None:
         yield _words(words, rf"{_VERSION_WORD}{_version(version)}")
-    if unique:
+    if unique and len(words) == 1:
+        yield _one_word(words[0], later_version)
+    elif unique:
         yield _words(words, later_version)
         if len(words) > 2:
             for pair in pairwise(words):
@@ -99,6 +105,17 @@ def _words(words: list[str], after: str) -> re.Pattern[str]:
     """Whole words in order, separated by spaces, hyphens or underscores, then ``after``."""
     body = r"[\s_-]*".join(re.escape(w) for w in words)
     return re.compile(rf"(?<![A-Za-z0-9]){body}{_WORD_END}{after}", re.IGNORECASE)
+
+
+def _one_word(word: str, after: str) -> re.Pattern[str]:
+    """A one-word stem as a name: written as one ("BSD", "Artistic") or followed by what it is.
+
+    Alone, "index" or "notes" is too common a word: "the bsd licence" names ``BSD.txt``, "how do I
+    rebuild the index?" does not name ``index.html``.
+    """
+    capitalised = rf"(?-i:{re.escape(word[0].upper())})(?i:{re.escape(word[1:])})"
+    described = rf"{re.escape(word)}{_WORD_END}{after}(?=[\s_-]+{_DOCUMENT_NOUN})"
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{capitalised}{_WORD_END}{after}|(?i:{described}))", re.IGNORECASE)
 
 
 def _version(version: str) -> str:

@@ -32,7 +32,13 @@ _AUXILIARY = (
 )
 _LEAD_CLAUSE = r"(?:(?:if|when|whenever|once|after|before|under|in|for|with|as|since)\b[^,?]{0,160},\s*)?"
 _YES_OR_NO = re.compile(rf"^{_LEAD_CLAUSE}{_AUXILIARY}\b[^?]*\?", re.IGNORECASE)
-_OPEN_QUESTION = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b[^?]*\?", re.IGNORECASE)
+_OPEN_QUESTION = re.compile(
+    r"\b(?:what|which|who|whom|whose|where|when|why|how)\b[^?]*\?"
+    r"|\b(?:can|could|would|will) you (?:please )?(?:tell|explain|show|give|list|describe|summari[sz]e)\b"
+    r"|\bdo you know\b",
+    re.IGNORECASE,
+)
+"""A question asking for something ("when…?", "can you tell me the…?"), not for yes or no."""
 PROMPTS = load_prompts("docs")
 
 
