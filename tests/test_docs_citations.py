@@ -121,10 +121,18 @@ async def test_an_answer_with_a_marker_naming_no_passage_loses_the_marker(skill)
 
 
 async def test_an_answer_that_cites_nothing_says_so(skill):
-    reply = await ask(skill, "Can I copy the Widget program?", reply_with("Yes, in any medium."))
+    reply = await ask(skill, "Who may modify the Widget program?", reply_with("Ask the harbour master."))
 
     assert "none (the answer cites no passage)" in reply.text
     assert reply.data["citations"] == []
+
+
+async def test_a_sentence_left_without_a_marker_cites_the_passage_holding_its_words(skill):
+    answer = "You must give the source code with every binary copy."
+    reply = await ask(skill, "What must come with a binary copy?", reply_with(answer))
+
+    assert reply.text.startswith("You must give the source code with every binary copy [")
+    assert [c["section"] for c in reply.data["citations"]] == ["3"]
 
 
 def test_check_citations_splits_lists_and_keeps_each_passage_once():

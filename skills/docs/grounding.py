@@ -6,6 +6,8 @@
   but markers gives nothing: a don't-know, unless the question asks which section, whose value
   is the cited passage's.
 - Asked which section, an answer naming none of its cited passages' sections gets it added.
+- A sentence without a marker is given one when a passage holds most of its keywords; one
+  citing a passage without its numbers is re-pointed to the passage that gives them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from skills.docs.citations import declines
+from skills.docs.hybrid import keywords
 from skills.docs.passage import Passage
 
 _MARKERS = r"(?:\s*\[\d+\])+"
@@ -22,6 +26,8 @@ _BLANK = re.compile(
 )
 _EMPTY = re.compile(rf"^\s*(?:sources?\b)?(?P<markers>{_MARKERS})\s*[.!]?\s*$", re.IGNORECASE)
 """Nothing but markers, perhaps after the prompt's own word for them: "Source [1] [2]"."""
+ATTRIBUTED_SHARE = 0.5
+"""An uncited sentence is attributed to a passage holding at least this share of its keywords."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _NUMBER = re.compile(r"\d+(?:[.:/,]\d+)*")
 _NUMBER_WORDS = {
@@ -68,7 +74,7 @@ def ground(text: str, question: str, passages: Sequence[Passage]) -> Grounded:
             return Grounded(text, answers=False)
         cut = blank.start("markers")
         sentences[i] = f"{sentence[:cut]} section {section}{sentence[cut:]}"
-    sentences = [_pointed(sentence, question, passages) for sentence in sentences]
+    sentences = [_pointed(_attributed(sentence, passages), question, passages) for sentence in sentences]
     text = " ".join(sentences)
     if asks_section:
         text = _with_section(text, passages)
@@ -89,6 +95,28 @@ def _only_markers(text: str, passages: Sequence[Passage]) -> Grounded:
 def _section_of(markers: str, passages: Sequence[Passage]) -> str | None:
     """The section of the passage the first of ``markers`` names."""
     return passages[int(re.findall(r"\d+", markers)[0]) - 1].section
+
+
+def _attributed(sentence: str, passages: Sequence[Passage]) -> str:
+    """``sentence``, given a marker when it has none and one passage holds most of its words.
+
+    Small models often leave the markers out; the passage sharing the largest part of the
+    sentence's keywords (at least ``ATTRIBUTED_SHARE``) is the one it says.
+    """
+    if re.search(_MARKERS, sentence) or declines(sentence):
+        return sentence
+    words = set(keywords(sentence)[0])
+    if not words:
+        return sentence
+    shares = [
+        len(words & set(passage_words)) / len(words) for passage_words in keywords([p.text for p in passages])
+    ]
+    best = max(range(len(shares)), key=shares.__getitem__, default=None)
+    if best is None or shares[best] < ATTRIBUTED_SHARE:
+        return sentence
+    body = sentence.rstrip()
+    end = body[-1] if body and body[-1] in ".!?" else ""
+    return f"{body[: len(body) - len(end)]} [{best + 1}]{end}"
 
 
 def _pointed(sentence: str, question: str, passages: Sequence[Passage]) -> str:
