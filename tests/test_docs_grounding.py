@@ -277,3 +277,12 @@ def test_an_answer_of_nothing_but_markers_is_a_dont_know_otherwise():
 def test_a_stray_marker_after_an_answer_is_not_a_blank():
     grounded = ground("It is SEV1 [1]. [1]", "What severity is it?", [passage("SEV1: data exposed.")])
     assert grounded.answers and grounded.text == "It is SEV1 [1]."
+
+
+def test_ordinals_are_numbers_in_words_or_digits():
+    grounded = ground(
+        "Drills run on the 1st Tuesday of the quarter [1].",
+        "When do drills run?",
+        [passage("A drill runs on the first Tuesday of January and April.")],
+    )
+    assert grounded.answers

@@ -30,6 +30,7 @@ ATTRIBUTED_SHARE = 0.5
 """An uncited sentence is attributed to a passage holding at least this share of its keywords."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _NUMBER = re.compile(r"\d+(?:[.:/,]\d+)*")
+_ORDINAL_SUFFIX = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.IGNORECASE)
 _NUMBER_WORDS = {
     word: str(value)
     for value, word in enumerate(
@@ -40,6 +41,12 @@ _NUMBER_WORDS = {
         )
     )
 } | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90", "hundred": "100"}
+_ORDINALS = {
+    word: str(value)
+    for value, word in enumerate(
+        ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"), 1
+    )
+}
 _ASKS_SECTION = re.compile(
     r"\b(?:which|what)\s+(?:\w+\s+)?(?:section|part|clause|article|condition|paragraph|chapter)s?\b",
     re.IGNORECASE,
@@ -147,7 +154,8 @@ def _with_section(text: str, passages: Sequence[Passage]) -> str:
 
 
 def _numbers(text: str) -> set[str]:
-    """The numbers ``text`` gives, in digits: "three years (3)" gives {"3"}."""
-    digits = {n.rstrip(".,:/") for n in _NUMBER.findall(text)}
-    words = {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+    """The numbers ``text`` gives, in digits: "three years (3)" and "the 3rd" give {"3"}."""
+    digits = {n.rstrip(".,:/") for n in _NUMBER.findall(_ORDINAL_SUFFIX.sub("", text))}
+    spelled = _NUMBER_WORDS | _ORDINALS
+    words = {spelled[w] for w in re.findall(r"[a-z]+", text.lower()) if w in spelled}
     return digits | words
