@@ -61,10 +61,24 @@ class Grounded:
     answers: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """What each passage gives, worked out once per answer: its numbers and its keywords."""
+
+    numbers: list[set[str]]
+    words: list[set[str]]
+
+    @classmethod
+    def by(cls, passages: Sequence[Passage]) -> _Given:
+        numbers = [_numbers(f"{p.text} {p.location}") for p in passages]
+        return cls(numbers, [set(words) for words in keywords([p.text for p in passages])])
+
+
 def ground(text: str, question: str, passages: Sequence[Passage]) -> Grounded:
     """``text`` checked against ``passages`` (its markers already checked to name one of them)."""
-    given = _numbers(question) | {n for p in passages for n in _numbers(f"{p.text} {p.location}")}
-    if not _numbers(re.sub(_MARKERS, " ", text)) <= given:
+    given = _Given.by(passages)
+    asked = _numbers(question)
+    if not _numbers(re.sub(_MARKERS, " ", text)) <= asked.union(*given.numbers):
         return Grounded(text, answers=False)
     asks_section = _ASKS_SECTION.search(question) is not None
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
@@ -81,8 +95,7 @@ def ground(text: str, question: str, passages: Sequence[Passage]) -> Grounded:
             return Grounded(text, answers=False)
         cut = blank.start("markers")
         sentences[i] = f"{sentence[:cut]} section {section}{sentence[cut:]}"
-    sentences = [_pointed(_attributed(sentence, passages), question, passages) for sentence in sentences]
-    text = " ".join(sentences)
+    text = " ".join(_pointed(_attributed(sentence, given), asked, given) for sentence in sentences)
     if asks_section:
         text = _with_section(text, passages)
     return Grounded(text, answers=True)
@@ -104,43 +117,36 @@ def _section_of(markers: str, passages: Sequence[Passage]) -> str | None:
     return passages[int(re.findall(r"\d+", markers)[0]) - 1].section
 
 
-def _attributed(sentence: str, passages: Sequence[Passage]) -> str:
+def _attributed(sentence: str, given: _Given) -> str:
     """``sentence``, given a marker when it has none and one passage holds most of its words.
 
     Small models often leave the markers out; the passage sharing the largest part of the
     sentence's keywords (at least ``ATTRIBUTED_SHARE``) is the one it says.
     """
-    if re.search(_MARKERS, sentence) or declines(sentence):
-        return sentence
     words = set(keywords(sentence)[0])
-    if not words:
+    if re.search(_MARKERS, sentence) or declines(sentence) or not words or not given.words:
         return sentence
-    shares = [
-        len(words & set(passage_words)) / len(words) for passage_words in keywords([p.text for p in passages])
-    ]
-    best = max(range(len(shares)), key=shares.__getitem__, default=None)
-    if best is None or shares[best] < ATTRIBUTED_SHARE:
+    shares = [len(words & held) / len(words) for held in given.words]
+    best = max(range(len(shares)), key=shares.__getitem__)
+    if shares[best] < ATTRIBUTED_SHARE:
         return sentence
     body = sentence.rstrip()
-    end = body[-1] if body and body[-1] in ".!?" else ""
+    end = body[-1] if body[-1] in ".!?" else ""
     return f"{body[: len(body) - len(end)]} [{best + 1}]{end}"
 
 
-def _pointed(sentence: str, question: str, passages: Sequence[Passage]) -> str:
+def _pointed(sentence: str, asked: set[str], given: _Given) -> str:
     """``sentence`` citing the passage that gives its numbers, when the one it cites does not."""
-    marked = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
-    numbers = _numbers(re.sub(_MARKERS, " ", sentence)) - _numbers(question)
-    if not marked or not numbers:
+    first = re.search(_MARKERS, sentence)
+    numbers = _numbers(re.sub(_MARKERS, " ", sentence)) - asked
+    if first is None or not numbers:
         return sentence
-    gives = [numbers <= _numbers(f"{p.text} {p.location}") for p in passages]
+    gives = [numbers <= found for found in given.numbers]
+    marked = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
     if any(gives[n - 1] for n in marked) or not any(gives):
         return sentence
-    right = gives.index(True) + 1
-    first = re.search(_MARKERS, sentence)
-    if first is None:
-        return sentence
     rest = re.sub(_MARKERS, "", sentence[first.end() :])
-    return f"{sentence[: first.start()]} [{right}]{rest}"
+    return f"{sentence[: first.start()]} [{gives.index(True) + 1}]{rest}"
 
 
 def _with_section(text: str, passages: Sequence[Passage]) -> str:
