@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,12 @@ def _document_title(path: Path, parts: list[tuple[dict[str, str | int], str]]) -
     for where, _ in parts:
         where.pop("title", None)
     return f"{path.stem}: {named[:TITLE_CHARS]}" if named else path.stem
+
+
+def title_line(metadata: Mapping[str, object]) -> str:
+    """The title line in a node's ``document`` metadata, without the stem put before it ("")."""
+    document = str(metadata.get("document", ""))
+    return document.split(": ", 1)[1] if ": " in document else ""
 
 
 def _pdf_pages(path: Path) -> Iterator[tuple[dict[str, str | int], str]]:

@@ -26,6 +26,7 @@ from conversation.llm.embeddings import Vector, shared_embedder
 from skills.docs.config import RetrievalConfig
 from skills.docs.hybrid import KeywordIndex, fuse
 from skills.docs.passage import Passage
+from skills.docs.reading import title_line
 from skills.docs.scope import Scope
 from skills.docs.vectors import MatrixVectorStore
 
@@ -231,7 +232,7 @@ class DocsRetriever:
             if self._scope is None:
                 nodes = self.search.nodes(self.search.node_ids)
                 files = {node.node_id: str(node.metadata.get("file", "")) for node in nodes}
-                titles = {str(n.metadata.get("file", "")): _title(n.metadata) for n in nodes}
+                titles = {str(n.metadata.get("file", "")): title_line(n.metadata) for n in nodes}
                 self._scope = Scope(files, titles)
             return self._scope
 
@@ -293,12 +294,6 @@ def _scored(hits: list[Hit]) -> list[NodeWithScore]:
 def _unscored(hits: list[NodeWithScore]) -> list[Hit]:
     """llama-index's nodes with scores as hits (a missing score counts as 0)."""
     return [(hit.node, hit.get_score()) for hit in hits]
-
-
-def _title(metadata: dict[str, Any]) -> str:
-    """A node's document title without the file stem ``read_documents`` puts before it."""
-    document = str(metadata.get("document", ""))
-    return document.split(": ", 1)[1] if ": " in document else ""
 
 
 def _passage(node: BaseNode, score: float) -> Passage:
