@@ -183,6 +183,15 @@ def test_a_number_no_passage_gives_makes_a_dont_know():
     assert not grounded.answers
 
 
+def test_number_words_in_an_answer_are_prose_not_claims():
+    grounded = ground(
+        "The first condition needs written permission [1].",
+        "What does the condition on names need?",
+        [passage("Neither the name of the University may be used without written permission.")],
+    )
+    assert grounded.answers
+
+
 def test_numbers_written_in_words_by_the_passage_are_given():
     grounded = ground(
         "The offer is valid for 3 years [1].",

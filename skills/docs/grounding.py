@@ -1,7 +1,7 @@
 """An answer checked by code against the passages it was given.
 
-- A number the passages never gave (a year, a phone number, a count) is invented: the answer
-  becomes a don't-know.
+- A number written in digits that the passages never gave (a year, a phone number, a count) is
+  invented: the answer becomes a don't-know.
 - A sentence that stops where its value should be ("The dial-in number is [2].") or is nothing
   but markers gives nothing: a don't-know, unless the question asks which section, whose value
   is the cited passage's.
@@ -78,7 +78,7 @@ def ground(text: str, question: str, passages: Sequence[Passage]) -> Grounded:
     """``text`` checked against ``passages`` (its markers already checked to name one of them)."""
     given = _Given.by(passages)
     asked = _numbers(question)
-    if not _numbers(re.sub(_MARKERS, " ", text)) <= asked.union(*given.numbers):
+    if not _digits(re.sub(_MARKERS, " ", text)) <= asked.union(*given.numbers):
         return Grounded(text, answers=False)
     asks_section = _ASKS_SECTION.search(question) is not None
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
@@ -138,7 +138,7 @@ def _attributed(sentence: str, given: _Given) -> str:
 def _pointed(sentence: str, asked: set[str], given: _Given) -> str:
     """``sentence`` citing the passage that gives its numbers, when the one it cites does not."""
     first = re.search(_MARKERS, sentence)
-    numbers = _numbers(re.sub(_MARKERS, " ", sentence)) - asked
+    numbers = _digits(re.sub(_MARKERS, " ", sentence)) - asked
     if first is None or not numbers:
         return sentence
     gives = [numbers <= found for found in given.numbers]
@@ -160,8 +160,17 @@ def _with_section(text: str, passages: Sequence[Passage]) -> str:
 
 
 def _numbers(text: str) -> set[str]:
-    """The numbers ``text`` gives, in digits: "three years (3)" and "the 3rd" give {"3"}."""
-    digits = {n.rstrip(".,:/") for n in _NUMBER.findall(_ORDINAL_SUFFIX.sub("", text))}
+    """The numbers ``text`` gives: "three years (3)", "the third" and "the 3rd" all give {"3"}."""
     spelled = _NUMBER_WORDS | _ORDINALS
     words = {spelled[w] for w in re.findall(r"[a-z]+", text.lower()) if w in spelled}
-    return digits | words
+    return _digits(text) | words
+
+
+def _digits(text: str) -> set[str]:
+    """The numbers ``text`` writes in digits ("3rd" as 3).
+
+    What an answer claims is checked by these alone: "one of the following" or "first, …" in
+    prose is not a number the passages must give, while an invented year or phone number is
+    written in digits.
+    """
+    return {n.rstrip(".,:/") for n in _NUMBER.findall(_ORDINAL_SUFFIX.sub("", text))}
