@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bots.cli_conversations import add_eval_conversations_command
 from bots.cli_docs import add_eval_rag_command, add_ingest_command
+from bots.cli_orders import add_eval_orders_command
 from bots.cli_slack import add_slack_commands
 from conversation import ChatwrightError, Engine, Settings, load_settings
 from conversation.assembly import build_engine
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     skills.add_argument("--skill", action="append", help="only this skill's cases (repeatable)")
     skills.set_defaults(command=_eval_skills)
     add_eval_conversations_command(evaluations)
+    add_eval_orders_command(evaluations)
     add_eval_rag_command(evaluations)
     add_ingest_command(commands)
     add_slack_commands(commands)
