@@ -87,6 +87,7 @@ async def serve_jsonl(engine: Engine, source: BinaryIO, out: TextIO) -> None:
     """Answer every line of ``source``, then return once all replies are written."""
     sink = JsonLinesSink(out)
     engine.register_sink(PLATFORM, sink)
+    await engine.prepare()  # a burst of first lines finds the shared models loaded
     await engine.start()
     line_number = 0
     while raw := await asyncio.to_thread(source.readline):

@@ -19,6 +19,7 @@ from skills.base import (
     Skill,
     SkillRequest,
     SkillResponse,
+    Warms,
 )
 from skills.context import SkillContext, SkillFactory
 from skills.function import skill
@@ -50,6 +51,7 @@ __all__ = [
     "SkillResponse",
     "SlashCommand",
     "Tool",
+    "Warms",
     "skill",
     "slash_commands",
     "tool",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -92,7 +93,7 @@ class NearestExamplesClassifier:
         self._embedder_factory = embedder
         self._embedder: Embedder | None = None
         self._vectors: Vectors | None = None
-        self._loading = asyncio.Lock()
+        self._loading = threading.Lock()
 
     async def classify(self, text: str) -> str | None:
         """A skill name, or None when neither the examples nor the model name one."""
@@ -108,7 +109,7 @@ class NearestExamplesClassifier:
         return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
 
     async def scores(self, text: str) -> Scores:
-        """Each skill's score for ``text`` (the embedder is loaded on first use, off the event loop)."""
+        """Each skill's score for ``text`` (the embedder loads in ``warm`` or at first use, off the loop)."""
         embedder, vectors = await self._prepared()
         query = (await asyncio.to_thread(embedder.encode, [text]))[0]
         similarities = vectors @ query
@@ -137,12 +138,20 @@ class NearestExamplesClassifier:
         completion = await llm.complete(messages, options)
         return parse_choice(completion.text, names)
 
+    def warm(self) -> None:
+        """Load the embedder and embed the examples now (blocking; ``skills.base.Warms``)."""
+        self._prepare()
+
     async def _prepared(self) -> tuple[Embedder, Vectors]:
-        async with self._loading:
+        if self._embedder is not None and self._vectors is not None:
+            return self._embedder, self._vectors
+        return await asyncio.to_thread(self._prepare)
+
+    def _prepare(self) -> tuple[Embedder, Vectors]:
+        with self._loading:
             if self._embedder is None or self._vectors is None:
-                embedder = await asyncio.to_thread(self._embedder_factory)
-                texts = [text for _, text in self.examples]
-                self._vectors = await asyncio.to_thread(embedder.encode, texts)
+                embedder = self._embedder_factory()
+                self._vectors = embedder.encode([text for _, text in self.examples])
                 self._embedder = embedder
             return self._embedder, self._vectors
 

@@ -20,6 +20,7 @@ from conversation.llm.base import LLM, ChatMessage
 from conversation.outcome import Outcome, PendingMessage, deferral
 from conversation.router import Router
 from conversation.types import Message, Reply, Scope
+from skills.base import Warms
 from storage import (
     Ledger,
     NewEvent,
@@ -180,8 +181,30 @@ class Engine:
         self._maintenance = asyncio.create_task(self._maintain())
 
     async def prepare(self) -> None:
-        """Get ready for load before it comes (a long-running bot's start; tests need not)."""
+        """Get ready for load before it comes (a long-running bot's start; tests need not).
+
+        Call it before ``start`` and before the adapters take messages: it also loads the shared
+        models of the classifier and of the skills that warm (``skills.base.Warms``), one after
+        another in a worker thread. Loaded lazily instead, a burst of first messages loads them in
+        several threads at once, and lingua's models, loading, hold the GIL (the event loop with
+        it) for seconds. A model that fails to load here is reported and tried again at first use.
+        """
         await asyncio.to_thread(self.ledger.prepare)
+        await asyncio.to_thread(self._warm)
+
+    def _warm(self) -> None:
+        router = self.router
+        for part in [router.classifier, *router.skills.values()]:
+            if not isinstance(part, Warms):
+                continue
+            name = getattr(part, "name", type(part).__name__)
+            started = time.perf_counter()
+            try:
+                part.warm()
+            except Exception:
+                log.exception("warming %s failed; it loads at its first message instead", name)
+                continue
+            log.info("warmed %s in %.2f s", name, time.perf_counter() - started)
 
     async def join(self) -> None:
         """Wait until every dispatched message is answered (scheduled retries excepted)."""

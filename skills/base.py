@@ -98,6 +98,20 @@ class BackgroundWork(Protocol):
         ...
 
 
+@runtime_checkable
+class Warms(Protocol):
+    """A skill (or the intent classifier) with a model or index to load before the first message.
+
+    The engine calls ``warm`` once at start (``Engine.prepare``), before the adapters take
+    messages, so that a burst of first messages does not load it in several threads at once and
+    a load holding the GIL for seconds does not stall the acknowledgements of other messages.
+    """
+
+    def warm(self) -> None:
+        """Load what the first message would (blocking: run in a worker thread). Safe to call again."""
+        ...
+
+
 class History(tuple[ChatMessage, ...]):
     """Chat messages with their prompt text (``render_prompt`` of them) computed once.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from lingua import LanguageDetectorBuilder
+
 from conversation.admin.roles import Role, Roles
 from conversation.help import HelpSkill
 from conversation.types import Message
@@ -29,11 +31,26 @@ def order(context: SkillContext) -> OrderSkill:
     return OrderSkill(menu_path=settings.order_menu, sink=sink)
 
 
+class WarmTranslateSkill(TranslateSkill):
+    """TranslateSkill whose language models load at start (``Warms``), not at the first detection.
+
+    lingua loads a script's language models at the first text in it, holding the GIL for seconds
+    (8.5 s for the first Latin text here): the event loop, /healthz and the adapters' acks stopped.
+    Its models are shared by every detector in the process, so a detector built with them
+    preloaded warms the skill's own. (A bridge until ``TranslateSkill`` declares ``warm`` itself.)
+    """
+
+    def warm(self) -> None:
+        """Load the models of every language the skill detects (blocking; seconds)."""
+        builder = LanguageDetectorBuilder.from_languages(*self.detector.languages)
+        builder.with_preloaded_language_models().build()
+
+
 def translate(context: SkillContext) -> TranslateSkill:
     """Translation between the configured languages."""
     settings = context.settings
     detected = tuple(settings.detect_languages or DEFAULT_LANGUAGES)
-    return TranslateSkill(detected, tuple(settings.team_languages))
+    return WarmTranslateSkill(detected, tuple(settings.team_languages))
 
 
 def proofread(_context: SkillContext) -> ProofreadSkill:

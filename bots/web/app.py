@@ -62,8 +62,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await engine.prepare()  # the shared models load before /healthz and the adapters answer
         await engine.start()
-        await engine.prepare()
         warm_up = asyncio.create_task(engine.llm.load())
         warm_up.add_done_callback(_report_warm_up)
         for adapter in adapters:

@@ -69,6 +69,10 @@ class DocsSkill:
                 self._library = DocsLibrary(self.config)
             return self._library
 
+    def warm(self) -> None:
+        """Import llama-index, open the default collection and load MiniLM now (``skills.base.Warms``)."""
+        self.library.index(self.config.default_collection).find("warm-up")
+
     async def handle(self, request: SkillRequest) -> SkillResponse:
         """Answer from the retrieved passages, or say that the documents do not cover it."""
         question = request.text.strip()
