@@ -165,7 +165,7 @@ def test_the_customer_answers_a_size_question_about_the_item_it_names() -> None:
     talker = customer(PEPPERONI_AND_COKES)
     opening = talker.opening()
 
-    answer = talker.answer("Got it. What size would you like for the 2 cokes: large, medium or small?")
+    answer = talker.answer("Added a large pepperoni pizza. What size would you like for the 2 cokes?")
 
     assert "large" not in opening.text.lower() and "small" not in opening.text.lower()
     assert answer is not None and answer.purpose == "size"

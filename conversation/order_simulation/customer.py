@@ -16,7 +16,13 @@ from conversation.order_simulation.check import expected_total
 from conversation.order_simulation.goals import Goal, GoalLine
 from conversation.order_simulation.phrasebook import Cues, Phrasebook, load_cues, load_phrasebook
 from conversation.order_simulation.phrasing import Phrasing
-from conversation.order_simulation.reading import classify, first_mentioned, names_of, stated_total
+from conversation.order_simulation.reading import (
+    classify,
+    first_mentioned,
+    names_of,
+    question,
+    stated_total,
+)
 from skills.order import Menu
 
 Style = Literal["all_at_once", "item_by_item", "bare_opener", "details_late", "other_words"]
@@ -193,7 +199,8 @@ class Customer:
                 else self.menu.item(line.item).takes_toppings
             )
         ]
-        named = first_mentioned(reply, {line.item: names_of(self.menu, line.item) for line in lines})
+        asked = question(reply, "size" if sized else "toppings", self.cues)
+        named = first_mentioned(asked, {line.item: names_of(self.menu, line.item) for line in lines})
         if named is not None:
             return self.said.lines[named]
         answered = self.said.sizes if sized else self.said.toppings

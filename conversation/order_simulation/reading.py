@@ -25,6 +25,7 @@ _KINDS: tuple[ReplyKind, ...] = (
 )
 """Tried in this order: a summary asking to confirm may also name sizes and toppings."""
 _AMOUNT = re.compile(r"\d+(?:[.,]\d{1,2})?")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 
 
 def classify(text: str, cues: Cues) -> ReplyKind:
@@ -34,6 +35,18 @@ def classify(text: str, cues: Cues) -> ReplyKind:
         if any(phrase in lowered for phrase in getattr(cues, kind)):
             return kind
     return "other"
+
+
+def question(text: str, kind: ReplyKind, cues: Cues) -> str:
+    """The sentence of the reply that asks the ``kind`` question (the whole reply if none does).
+
+    "Added a medium sprite. What size for the fries?" asks about the fries, not the sprite.
+    """
+    phrases: list[str] = getattr(cues, kind, [])
+    for sentence in _SENTENCE_END.split(text):
+        if any(phrase in sentence.lower() for phrase in phrases):
+            return sentence
+    return text
 
 
 def not_understood(text: str, cues: Cues) -> bool:

@@ -69,6 +69,7 @@ class SimulationReport:
             "not_understood_replies": sum(run.not_understood for run in self.runs),
             "digressions": asked,
             "digressions_answered_elsewhere": answered,
+            "corrected_summaries": sum(run.corrected for run in self.runs),
             "failures": dict(sorted(self.failure_classes().items())),
             "styles": {
                 style: {"conversations": n, "succeeded": ok} for style, (ok, n) in self._styles().items()
@@ -93,6 +94,7 @@ class SimulationReport:
             f"| didn't catch/find replies | {sum(confused)} "
             f"(in {sum(n > 0 for n in confused)} conversations) |",
             f"| digressions answered by another skill | {answered}/{asked} |",
+            f"| wrong summaries the customer corrected | {sum(run.corrected for run in self.runs)} |",
             "",
             "| style | conversations succeeded |",
             "|---|---|",
@@ -135,9 +137,10 @@ def record_report(database: sa.Engine, report: SimulationReport) -> None:
 def _failure_line(run: ConversationRun) -> str:
     last = run.turns[-1].text.replace("\n", " ") if run.turns else ""
     excerpt = last if len(last) <= 160 else last[:159] + "…"
+    corrected = " (after a correction)" if run.corrected else ""
     return (
         f"FAILED goal {run.goal.number} phrasing {run.phrasing} ({run.style}, {len(run.turns)} turns): "
-        f"{', '.join(run.failures)}; last reply {json.dumps(excerpt, ensure_ascii=False)}"
+        f"{', '.join(run.failures)}{corrected}; last reply {json.dumps(excerpt, ensure_ascii=False)}"
     )
 
 

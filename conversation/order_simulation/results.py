@@ -59,6 +59,11 @@ class ConversationRun:
         return sum(not_understood(turn.text, load_cues()) for turn in self.turns)
 
     @property
+    def corrected(self) -> bool:
+        """Whether the customer found the summary wrong and tried a correction."""
+        return any(turn.purpose == "correction" for turn in self.turns)
+
+    @property
     def digressions(self) -> tuple[int, int]:
         """Digression turns, and those whose first reply came from a skill other than order."""
         asked = [turn for turn in self.turns if turn.purpose == "digression"]
