@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from bots.cli_conversations import add_eval_conversations_command
 from bots.cli_docs import add_eval_rag_command, add_ingest_command
@@ -102,7 +104,10 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
 def _shell(settings: Settings, _args: argparse.Namespace) -> int:
     from bots.console import run_shell  # noqa: PLC0415
 
-    asyncio.run(_with_engine(settings, run_shell))
+    async def serve(engine: Engine) -> None:
+        await run_shell(engine, sys.stdin, _own_stdout())
+
+    asyncio.run(_with_engine(settings, serve))
     return 0
 
 
@@ -110,10 +115,21 @@ def _chat_jsonl(settings: Settings, _args: argparse.Namespace) -> int:
     from bots.jsonl import serve_jsonl  # noqa: PLC0415
 
     async def serve(engine: Engine) -> None:
-        await serve_jsonl(engine, sys.stdin.buffer, sys.stdout)
+        await serve_jsonl(engine, sys.stdin.buffer, _own_stdout())
 
     asyncio.run(_with_engine(settings, serve))
     return 0
+
+
+def _own_stdout() -> TextIO:
+    """Standard output on a descriptor of its own, which llama.cpp's model loads leave alone.
+
+    llama-cpp-python (``verbose=False``) points the process's descriptors 1 and 2 at /dev/null
+    while it loads a model. Replies written meanwhile were lost, though marked sent: a burst of 18
+    through ``chat --jsonl`` lost the 3 that code answered while the first model call loaded it.
+    """
+    sys.stdout.flush()
+    return os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
 
 
 async def _with_engine(settings: Settings, surface: Callable[[Engine], Awaitable[None]]) -> None:

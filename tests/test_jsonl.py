@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from typing import Any
 
 from bots.jsonl import serve_jsonl
@@ -86,3 +88,22 @@ async def test_bad_lines_get_a_clear_error_and_the_rest_is_answered(engine: Engi
     ]
     assert [r["line"] for r in records if "error" in r] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert [r["text"] for r in records if "error" not in r] == ["echo: still answered"]
+
+
+def test_reply_lines_survive_llama_cpp_silencing_stdout_while_a_model_loads() -> None:
+    # llama-cpp-python points descriptors 1 and 2 at /dev/null while it loads a model (verbose off):
+    # a burst lost the replies code wrote meanwhile. The CLI writes them on a descriptor of its own.
+    script = (
+        "import sys\n"
+        "from llama_cpp._utils import suppress_stdout_stderr\n"
+        "from bots.cli import _own_stdout\n"
+        "out = _own_stdout()\n"
+        "with suppress_stdout_stderr(disable=False):\n"
+        "    out.write('kept\\n'); out.flush()\n"
+        "    sys.stdout.write('lost\\n'); sys.stdout.flush()\n"
+    )
+    result = subprocess.run(  # noqa: PLW1510 - the output is asserted
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.stdout == "kept\n", result.stderr
