@@ -183,14 +183,21 @@ class Engine:
     async def prepare(self) -> None:
         """Get ready for load before it comes (a long-running bot's start; tests need not).
 
-        Call it before ``start`` and before the adapters take messages: it also loads the shared
-        models of the classifier and of the skills that warm (``skills.base.Warms``), one after
-        another in a worker thread. Loaded lazily instead, a burst of first messages loads them in
-        several threads at once, and lingua's models, loading, hold the GIL (the event loop with
-        it) for seconds. A model that fails to load here is reported and tried again at first use.
+        Call it before ``start`` and before the adapters take messages: it also loads the LLM and
+        the shared models of the classifier and of the skills that warm (``skills.base.Warms``),
+        the latter one after another in a worker thread. Loaded lazily instead, a burst of first
+        messages loads them in several threads at once, and lingua's models, loading, hold the GIL
+        (the event loop with it) for seconds. A model that fails to load here is reported and
+        tried again at first use.
         """
         await asyncio.to_thread(self.ledger.prepare)
-        await asyncio.to_thread(self._warm)
+        await asyncio.gather(self._load_llm(), asyncio.to_thread(self._warm))
+
+    async def _load_llm(self) -> None:
+        try:
+            await self.llm.load()
+        except BackendUnavailable as error:
+            log.error("the model could not be loaded: %s", error)
 
     def _warm(self) -> None:
         router = self.router

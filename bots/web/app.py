@@ -62,17 +62,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await engine.prepare()  # the shared models load before /healthz and the adapters answer
+        await engine.prepare()  # the model and the shared models load before /healthz and the adapters answer
         await engine.start()
-        warm_up = asyncio.create_task(engine.llm.load())
-        warm_up.add_done_callback(_report_warm_up)
         for adapter in adapters:
             await adapter.start()
         settle_after_start()
         try:
             yield
         finally:
-            warm_up.cancel()
             await engine.aclose()
             for adapter in adapters:
                 await adapter.stop()
@@ -217,9 +214,3 @@ def _web_message(user: str, conversation: str, event_id: str, text: str) -> Mess
 def _log_refusal(request: Request, reason: str) -> None:
     client = request.client.host if request.client else "?"
     log.warning("refused %s %s from %s: %s", request.method, request.url.path, client, reason)
-
-
-def _report_warm_up(task: asyncio.Task[None]) -> None:
-    """The model loads while the first requests arrive; a failure shows here and at the first answer."""
-    if not task.cancelled() and (error := task.exception()) is not None:
-        log.error("the model could not be loaded: %s", error)
