@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from conversation.eval_harness import record_eval_run, share
+from conversation.order_simulation.phrasebook import load_cues
+from conversation.order_simulation.reading import not_understood
 from conversation.order_simulation.results import ConversationRun
 
 KIND = "orders"
@@ -77,7 +79,7 @@ class SimulationReport:
         }
 
     def table(self) -> str:
-        """The figures as Markdown tables, then one line per failed conversation."""
+        """The figures as Markdown tables, a line per failed conversation, each message not understood."""
         goals_passed, goals = self.pass_k()
         turns, minimum = self.turns()
         asked, answered = self._digressions()
@@ -105,6 +107,13 @@ class SimulationReport:
             lines += ["", "| failure | conversations |", "|---|---|"]
             lines += [f"| {name} | {count} |" for name, count in classes.most_common()]
         lines += [_failure_line(run) for run in self.runs if not run.passed]
+        lines += [
+            f"NOT UNDERSTOOD goal {run.goal.number} phrasing {run.phrasing} [{turn.purpose}] "
+            f"{json.dumps(turn.customer, ensure_ascii=False)}"
+            for run in self.runs
+            for turn in run.turns
+            if not_understood(turn.text, load_cues())
+        ]
         return "\n".join(lines)
 
     def write_failures(self, path: Path) -> int:
