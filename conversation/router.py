@@ -3,9 +3,10 @@
 The tiers in order: a command wins, then global intents, an open dialogue that claims the turn,
 the channel's mode, request wording recognised by code, the intent classifier, and chat.
 
-Conversation repair (DESIGN.md): a skill holding an open dialogue is offered each free-text turn
-first and may let it go by; the turn is then routed as if nothing were open and the dialogue
-stays parked (``Route.parked``) for the engine to keep and remind the person of.
+Conversation repair (DESIGN.md): a turn that another skill recognises as its request ("oh, how do
+you say 'good night' in Spanish?") goes to that skill even while a dialogue is open; otherwise the
+open dialogue is offered the turn and may let it go by. A turn it lets go is routed as if nothing
+were open and the dialogue stays parked (``Route.parked``) for the engine to keep and remind of.
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ class Router:
             return _passing(Route(self.help, text, "global"), held)
         if intent == "cancel":
             return self._cancel(held)
+        if held is not None and intent is None and (elsewhere := await self._recognised(text, held)):
+            return _passing(Route(elsewhere, text, "recognised"), held)
         if held is not None and await self._claimed(held, text, state or {}):
             return Route(held, text, "dialogue")
         if intent is not None:  # a bare greeting or thanks never starts a dialogue
@@ -157,18 +160,24 @@ class Router:
         mode_skill = None if self.policy is None else await self.policy.channel_skill(message)
         if (by_mode := self._free(mode_skill)) is not None:
             return Route(by_mode, text, "channel")
-        recognised = [
-            s for s in self._guessable() if isinstance(s, RecognisesRequests) and s.recognises(text)
-        ]
-        if len(recognised) > 1 and self.classifier is not None:
-            ranked = await self.classifier.rank(text, [s.name for s in recognised])
-            recognised.sort(key=lambda skill: ranked.index(skill.name))
-        if recognised:
-            return Route(recognised[0], text, "recognised")
+        if (recognised := await self._recognised(text)) is not None:
+            return Route(recognised, text, "recognised")
         guess = None if self.classifier is None else await self.classifier.classify(text)
         if (guessed := self._free(guess)) is not None:
             return Route(guessed, text, "classifier")
         return Route(self.skills[self.fallback], text, "fallback")
+
+    async def _recognised(self, text: str, held: Skill | None = None) -> Skill | None:
+        """The skill (other than ``held``) whose request wording ``text`` has; the classifier ranks ties."""
+        recognised = [
+            s
+            for s in self._guessable()
+            if s is not held and isinstance(s, RecognisesRequests) and s.recognises(text)
+        ]
+        if len(recognised) > 1 and self.classifier is not None:
+            ranked = await self.classifier.rank(text, [s.name for s in recognised])
+            recognised.sort(key=lambda skill: ranked.index(skill.name))
+        return recognised[0] if recognised else None
 
     async def _claimed(self, held: Skill, text: str, state: Mapping[str, Any]) -> bool:
         """Whether the open dialogue of ``held`` takes this turn: its verdict, else the classifier's guess."""

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from conversation.llm.base import ChatMessage, GenerationOptions
 from conversation.types import Message, Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
+from skills.claims import ClaimCheck
 from skills.tools import Tool, choose_tool, run_tool
 
 CHAT_TEMPERATURE = 0.7
@@ -38,6 +39,11 @@ class ChatSkill:
             persona += f"\nBesides chatting you have these skills (the person can use the commands):{told}"
         self._system = ChatMessage("system", persona)
         self.max_tokens = max_tokens
+        self._claims = ClaimCheck()
+        self._instead = "I can't do that from a chat, and nothing has been done." + (
+            f" Here is what I can do:{told}" if told else ""
+        )
+        """Said instead of an answer that claims an action: chat acts on nothing."""
 
     @property
     def persona(self) -> str:
@@ -56,8 +62,9 @@ class ChatSkill:
             more_turns=True,
         )
         completion = await request.llm.complete(messages, options, request.on_token)
+        answer = completion.text.strip()
         return SkillResponse(
-            replies=[Reply(completion.text.strip(), skill=self.name)],
+            replies=[Reply(self._instead if self._claims.claims(answer) else answer, skill=self.name)],
             prompt=render_prompt([system], request.history, [question, *called]),
             completion=completion,
         )

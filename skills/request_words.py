@@ -6,10 +6,10 @@ Shared by the skills that split a request's wording from the text it is about, i
 from __future__ import annotations
 
 LEAD_IN = (
-    r"(?:[^,;:?!.\n\"'\u201c\u2018]{1,40}[,;!]\s+)?"
-    r"(?:(?:and|so|also|oh|ok|okay|but|then|now|hey|hi|hello|btw|quick\s+question)[,!]?\s+)*"
+    r"(?:[^,;:?!.\n\"'\u201c\u2018]{1,40}[,;:!]\s+){0,2}"
+    r"(?:(?:and|so|also|oh|ok|okay|but|then|now|hey|hi|hello|btw|quick\s+question)[,:!]?\s+)*"
 )
-"""A short opening before the request itself: "before I forget, ", "oh, and ", "hey! "."""
+"""A short opening before the request itself: "before I forget, ", "oh, and ", "quick question: "."""
 POLITE = (
     r"(?:(?:please|pls|plz|kindly)\s+)?"
     r"(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|kindly\s+|quickly\s+)?"

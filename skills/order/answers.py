@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from skills.order.draft import OrderDraft, describe_lines, order_total
+from skills.order.draft import OrderDraft, so_far
 from skills.order.menu import Menu, money
 from skills.order.parse import Parsed
 from skills.order.reading import Reading
@@ -17,9 +17,7 @@ class MenuAnswers:
     def answer(self, reading: Reading, draft: OrderDraft) -> str:
         """The answer to the question ``reading`` holds (its ``question`` is set)."""
         if reading.question == "total":
-            if not draft.items:
-                return "Your order is empty so far."
-            return f"So far: {describe_lines(self.menu, draft.items)}, {order_total(self.menu, draft)}."
+            return so_far(self.menu, draft)
         parts = self._prices(reading.parsed, yes=reading.question == "availability")
         text = " ".join([*parts, self.refusals(reading.parsed)]).strip()
         if text:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from skills.order.draft import LineItem, OrderDraft, describe_line, describe_lines
 from skills.order.edits import Edit, Ref
 from skills.order.menu import Menu
+from skills.order.parse import ParsedLine
 
 
 class DraftChanges:
@@ -21,33 +22,87 @@ class DraftChanges:
         if line is None:
             return f"There is no {self._named(edit.ref)} in your order.", None
         every = (
-            [i for i in [*draft.items, *draft.pending] if i.name == line.name]
+            [i for i in draft.items if i.name == line.name]
             if edit.ref.every or edit.action == "count"
-            else [line]
+            else [i for i in draft.items if i == line]
         )
         if edit.action == "count":
             return self._recount(draft, every, edit.count or 1), None
         if edit.action == "resize":
-            return " ".join(dict.fromkeys(self.resize(i, edit.size or "") for i in every)), None
+            refused = [note for i in every if (note := self.resize(i, edit.size or ""))]
+            return refused[0] if refused else f"Changed to {describe_lines(self.menu, every)}.", None
         if edit.action == "keep":
-            others = [i for i in [*draft.items, *draft.pending] if not any(i is kept for kept in every)]
+            others = [i for i in draft.items if not any(i is kept for kept in every)]
             self._drop(draft, others)
             return (f"Removed {describe_lines(self.menu, others)}." if others else ""), None
         self._drop(draft, every)
         return ("" if edit.action == "swap" else f"Removed {describe_lines(self.menu, every)}."), line
 
+    def amend(
+        self, draft: OrderDraft, lines: list[ParsedLine], strong: bool
+    ) -> tuple[list[str], list[ParsedLine]]:
+        """A correction's items applied to what was ordered; the notes, and the lines it did not amend.
+
+        An item already ordered takes the size, toppings and count said ("I meant a small fries");
+        with one item ordered and one new, the new replaces the old ("make the cokes sprites").
+        A strong correction ("I meant a sprite") also replaces an item of the same kind.
+        """
+        ordered = {line.name for line in draft.items}
+        named = [line for line in lines if line.name in ordered]
+        fresh = [line for line in lines if line.name not in ordered]
+        if len(named) == 1 and len(fresh) == 1:
+            return [self._replace(draft, self._twins(draft, named[0].name), fresh[0])], []
+        notes = [self._update(draft, line) for line in named]
+        left = []
+        for line in fresh:
+            kind = self.menu.item(line.name).kind
+            same_kind = [i for i in draft.items if self.menu.item(i.name).kind == kind]
+            if strong and same_kind:
+                notes.append(self._replace(draft, self._twins(draft, same_kind[-1].name), line))
+            else:
+                left.append(line)
+        return notes, left
+
+    def _twins(self, draft: OrderDraft, name: str) -> list[LineItem]:
+        """The last item called ``name`` and the items equal to it (what "the cheese" points at)."""
+        last = next(line for line in reversed(draft.items) if line.name == name)
+        return [line for line in draft.items if line == last]
+
+    def _update(self, draft: OrderDraft, said: ParsedLine) -> str:
+        """Give the items called as ``said`` the size, toppings and count it says."""
+        lines = self._twins(draft, said.name)
+        for line in lines:
+            line.size = said.size if said.size is not None else line.size
+            line.toppings = said.toppings if said.toppings is not None else line.toppings
+        if said.counted and said.quantity != len(lines):
+            return self._recount(draft, lines, said.quantity)
+        return f"Changed to {describe_lines(self.menu, lines)}."
+
+    def _replace(self, draft: OrderDraft, old: list[LineItem], new: ParsedLine) -> str:
+        """Put ``new`` where ``old`` was, keeping what it does not say (size, toppings, how many)."""
+        entry = self.menu.item(new.name)
+        size = new.size or (old[0].size if old[0].size in entry.sizes else entry.single_size)
+        kept = old[0].toppings if self.menu.item(old[0].name).takes_toppings else None
+        toppings = new.toppings if new.toppings is not None else kept if entry.takes_toppings else []
+        count = new.quantity if new.counted else len(old)
+        at = next(at for at, line in enumerate(draft.items) if line is old[0])
+        self._drop(draft, old)
+        made = [LineItem(name=new.name, size=size, toppings=toppings) for _ in range(count)]
+        draft.items[at:at] = made
+        return f"Changed {describe_lines(self.menu, old)} to {describe_lines(self.menu, made)}."
+
     def _recount(self, draft: OrderDraft, same: list[LineItem], count: int) -> str:
         """Have ``count`` of the item of ``same``: drop the newest ones, or copy the last one."""
-        if count < len(same):
-            self._drop(draft, same[count:])
-        pool = draft.pending if any(same[-1] is line for line in draft.pending) else draft.items
-        for _ in range(count - len(same)):
-            pool.append(same[-1].model_copy(deep=True))
-        return f"You now have {count} x {describe_line(self.menu, same[-1])}."
+        kept = same[:count]
+        self._drop(draft, same[count:])
+        last = kept[-1]
+        at = next(at for at, line in enumerate(draft.items) if line is last) + 1
+        draft.items[at:at] = [last.model_copy(deep=True) for _ in range(count - len(same))]
+        return f"You now have {count} x {describe_line(self.menu, last)}."
 
     def find(self, draft: OrderDraft, ref: Ref) -> LineItem | None:
-        """The last item (pending ones first) that ``ref`` points at."""
-        for line in reversed([*draft.items, *draft.pending]):
+        """The last item named that ``ref`` points at."""
+        for line in reversed(draft.items):
             entry = self.menu.item(line.name)
             if ref.name not in (None, line.name) or ref.noun not in (None, entry.head):
                 continue
@@ -56,12 +111,12 @@ class DraftChanges:
         return None
 
     def resize(self, line: LineItem, size: str) -> str:
-        """Change one item's size, keeping its toppings (refused when the item has no such size)."""
+        """Change one item's size, keeping its toppings; "" when done, else why not."""
         entry = self.menu.item(line.name)
         if size not in entry.sizes:
             return f"The {entry.label} comes in {', '.join(entry.sizes)}."
         line.size = size
-        return f"Changed to {describe_line(self.menu, line)}."
+        return ""
 
     def add_toppings(self, line: LineItem, toppings: list[str]) -> str:
         """Put toppings on an item already ordered (no new item)."""
@@ -73,11 +128,11 @@ class DraftChanges:
 
     def last_topped(self, draft: OrderDraft) -> LineItem | None:
         """The most recent item that takes toppings."""
-        topped = [i for i in [*draft.items, *draft.pending] if self.menu.item(i.name).takes_toppings]
+        topped = [i for i in draft.items if self.menu.item(i.name).takes_toppings]
         return topped[-1] if topped else None
 
     def _remove_topping(self, draft: OrderDraft, ref: Ref) -> str:
-        for line in reversed([*draft.pending, *draft.items]):
+        for line in reversed(draft.items):
             if line.toppings and ref.topping in line.toppings:
                 line.toppings = [t for t in line.toppings if t != ref.topping]
                 return f"Now {describe_line(self.menu, line)}."
@@ -85,7 +140,6 @@ class DraftChanges:
 
     def _drop(self, draft: OrderDraft, lines: list[LineItem]) -> None:
         draft.items = [i for i in draft.items if not any(i is line for line in lines)]
-        draft.pending = [i for i in draft.pending if not any(i is line for line in lines)]
 
     def _named(self, ref: Ref) -> str:
         name = self.menu.item(ref.name).label if ref.name else ref.noun or "such item"

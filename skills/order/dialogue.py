@@ -16,6 +16,7 @@ from skills.order.draft import (
     Fulfilment,
     LineItem,
     OrderDraft,
+    describe_line,
     describe_lines,
     fulfilment_text,
     order_total,
@@ -23,7 +24,7 @@ from skills.order.draft import (
     summary,
 )
 from skills.order.lexicon import Lexicon
-from skills.order.menu import Menu, money
+from skills.order.menu import Menu, money, plural
 from skills.order.parse import Parsed
 from skills.order.reading import Reading, read
 
@@ -72,6 +73,12 @@ class OrderDialogue:
         stage = draft.stage
         notes: list[str] = []
         changed = self._apply_edits(draft, reading, notes)
+        if reading.amends and reading.parsed.lines and draft.items and not reading.edits.edits:
+            amended, reading.parsed.lines = self.changes.amend(
+                draft, reading.parsed.lines, strong=reading.amends == "strong"
+            )
+            notes += amended
+            changed = changed or bool(amended)
         if reading.question is not None:
             notes.append(self.answers.answer(reading, draft))
         else:
@@ -79,7 +86,9 @@ class OrderDialogue:
         if reading.fulfilment is not None:
             changed = True
             self._set_fulfilment(draft, reading)
-        if reading.done or (reading.no and stage == "items" and draft.items and not changed):
+        if reading.done or (
+            (reading.no or reading.none) and stage == "items" and draft.items and not changed
+        ):
             draft.done = True
         if stage == "confirm" and not changed and reading.question is None:
             if reading.no:
@@ -87,9 +96,10 @@ class OrderDialogue:
             if reading.yes:
                 return self._place(draft)
         understood = changed or reading.question or reading.done or reading.no or reading.yes or reading.back
+        understood = understood or (reading.none and stage == "items")
         if not understood and not reading.greeting:
             notes.append("Sorry, I didn't catch that." if draft.items else self._not_found())
-        if reading.greeting and not draft.items and not draft.pending:
+        if reading.greeting and not draft.items:
             notes.append(f"Here is our menu:\n{self.menu.describe()}")
         return self._ask_next(draft, notes)
 
@@ -104,12 +114,13 @@ class OrderDialogue:
         return bool(reading.edits.edits)
 
     def _apply_items(self, draft: OrderDraft, parsed: Parsed, reading: Reading, notes: list[str]) -> bool:
-        """Answers to the pending question, late toppings and sizes, then the new items."""
+        """Answers to the open slot asked about, late toppings and sizes, then the new items."""
         changed = False
+        was_open = draft.open_items
         target = self.changes.find(draft, reading.edits.target) if reading.edits.target else None
-        head = draft.pending[0] if draft.pending and target in (None, draft.pending[0]) else None
+        head = was_open[0] if was_open and target in (None, was_open[0]) else None
         if head is not None:
-            changed = self._answer_pending(draft, head, parsed, reading)
+            changed = self._answer_open(draft, head, parsed, reading)
         elif parsed.toppings or parsed.plain:
             line = target or self.changes.last_topped(draft)
             if line is not None and parsed.toppings:
@@ -120,20 +131,22 @@ class OrderDialogue:
         if parsed.size and head is None and not parsed.lines:
             line = target or (draft.items[-1] if draft.items else None)
             if line is not None:
-                notes.append(self.changes.resize(line, parsed.size))
+                refused = self.changes.resize(line, parsed.size)
+                notes.append(refused or f"Changed to {describe_line(self.menu, line)}.")
                 changed = True
-        added = self._settle(draft) + self._add(draft, parsed)
+        settled = [line for line in was_open if line.complete and any(line is i for i in draft.items)]
+        added = settled + self._add(draft, parsed)
         if added:
             notes.append(f"Added {describe_lines(self.menu, added)}.")
         notes.append(self.answers.refusals(parsed))
         notes += [self.answers.which(noun) for noun in dict.fromkeys(parsed.unnamed)]
         return changed or bool(parsed.lines or parsed.unknown or parsed.unnamed)
 
-    def _answer_pending(self, draft: OrderDraft, head: LineItem, parsed: Parsed, reading: Reading) -> bool:
+    def _answer_open(self, draft: OrderDraft, head: LineItem, parsed: Parsed, reading: Reading) -> bool:
         """Size and toppings for the item asked about (and its equal twins asked with it)."""
-        twins = [line for line in draft.pending if line == head]
+        twins = [line for line in draft.open_items if line == head]
         sizes = self.menu.item(head.name).sizes
-        plain = parsed.plain or (head.size is not None and (reading.no or reading.done))
+        plain = parsed.plain or (head.size is not None and (reading.no or reading.done or reading.none))
         before = [line.model_copy() for line in twins]
         for line in twins:
             if line.size is None and parsed.size in sizes:
@@ -143,26 +156,16 @@ class OrderDialogue:
         return twins != before
 
     def _add(self, draft: OrderDraft, parsed: Parsed) -> list[LineItem]:
-        """The new lines, complete ones into the order, the rest to be asked about; the complete ones."""
+        """Put the new lines into the order (open slots and all); the ones already complete."""
         added = []
         for found in parsed.lines:
             entry = self.menu.item(found.name)
             toppings = found.toppings if entry.takes_toppings else []
             for _ in range(found.quantity):
                 line = LineItem(name=found.name, size=found.size or entry.single_size, toppings=toppings)
-                (draft.items if self._complete(line) else draft.pending).append(line)
-                added += [line] if self._complete(line) else []
+                draft.items.append(line)
+                added += [line] if line.complete else []
         return added
-
-    def _settle(self, draft: OrderDraft) -> list[LineItem]:
-        """Move every pending item that is now complete into the order; the items moved."""
-        done = [line for line in draft.pending if self._complete(line)]
-        draft.items += done
-        draft.pending = [line for line in draft.pending if not self._complete(line)]
-        return done
-
-    def _complete(self, line: LineItem) -> bool:
-        return line.size is not None and line.toppings is not None
 
     def _set_fulfilment(self, draft: OrderDraft, reading: Reading) -> None:
         if reading.fulfilment == "pickup":
@@ -174,8 +177,8 @@ class OrderDialogue:
     def _ask_next(self, draft: OrderDraft, notes: list[str]) -> Step:
         """The notes, then the one question the order still needs (the summary when nothing)."""
         said = " ".join(note for note in notes if note)
-        if draft.pending:
-            draft.stage, question = "clarify", self.question(draft.pending[0], draft)
+        if draft.open_items:
+            draft.stage, question = "clarify", self.question(draft.open_items[0], draft)
         elif not draft.items:
             asked = said.endswith("?")
             draft.stage, draft.done, question = "items", False, "" if asked else "What would you like?"
@@ -192,14 +195,15 @@ class OrderDialogue:
 
     def question(self, item: LineItem, draft: OrderDraft) -> str:
         """The size, else the toppings question for ``item`` (and its equal twins)."""
-        twins = sum(1 for line in draft.pending if line == item)
+        twins = sum(1 for line in draft.open_items if line == item)
         entry = self.menu.item(item.name)
-        named = f"{twins} {entry.label}s" if twins > 1 else f"{entry.label}"
+        count = f"{twins} " if twins > 1 else ""
+        label = plural(entry.label) if twins > 1 else entry.label
         if item.size is None:
             sizes = ", ".join(f"{size} ({money(price)})" for size, price in entry.sizes.items())
-            return f"What size would you like for the {named}: {sizes}?"
+            return f"What size would you like for the {count}{label}: {sizes}?"
         extras = ", ".join(f"{t.name} ({money(t.price)})" for t in self.menu.toppings)
-        return f'Any toppings on the {item.size} {named}? We have {extras}; or say "no toppings".'
+        return f'Any toppings on the {count}{item.size} {label}? We have {extras}; or say "no toppings".'
 
     def _place(self, draft: OrderDraft) -> Step:
         order = price_order(self.menu, draft)

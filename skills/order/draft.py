@@ -6,7 +6,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from skills.order.menu import Menu, money
 
@@ -19,6 +19,11 @@ class LineItem(BaseModel):
     name: str
     size: str | None = None
     toppings: list[str] | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether no slot is open: the size is known and toppings were said (or need not be)."""
+        return self.size is not None and self.toppings is not None
 
 
 class Fulfilment(BaseModel):
@@ -34,8 +39,7 @@ class OrderDraft(BaseModel):
     stage: Stage = "items"
     """What the bot asked last: items (anything else?), clarify, fulfilment, address, confirm."""
     items: list[LineItem] = Field(default_factory=list)
-    pending: list[LineItem] = Field(default_factory=list)
-    """Items still missing a size or the answer about toppings, asked about one at a time."""
+    """Everything named so far, in order; an item missing its size or toppings has open slots."""
     fulfilment: Fulfilment | None = None
     done: bool = False
     """The customer said that is all: never ask "anything else?" again."""
@@ -45,20 +49,40 @@ class OrderDraft(BaseModel):
     def _earlier_stage_names(cls, stage: object) -> object:
         return "items" if stage == "anything_else" else stage
 
+    @model_validator(mode="before")
+    @classmethod
+    def _earlier_pending_items(cls, data: object) -> object:
+        """State stored before items with open slots joined the order kept them apart, as "pending"."""
+        if isinstance(data, dict) and "pending" in data:
+            data = dict(data)
+            data["items"] = [*data.get("items", []), *data.pop("pending")]
+        return data
+
+    @property
+    def open_items(self) -> list[LineItem]:
+        """The items with a slot still open, in the order they were named."""
+        return [item for item in self.items if not item.complete]
+
     def to_state(self) -> dict[str, Any]:
         """The draft as a JSON-serialisable dict."""
         return self.model_dump(mode="json")
 
 
 def price_order(menu: Menu, draft: OrderDraft) -> dict[str, Any]:
-    """The order JSON of a complete draft, every price and the total computed from the menu."""
+    """The order JSON of the draft's sized items, every price and the total computed from the menu.
+
+    Toppings not yet said count as none; an item whose size is still open cannot be priced and
+    is left out (``so_far`` says so).
+    """
     items: list[dict[str, Any]] = []
     total = Decimal(0)
     for line in draft.items:
         entry = menu.item(line.name)
+        if line.size is None and entry.single_size is None:
+            continue
         size = line.size or entry.single_size or ""
         toppings = line.toppings or []
-        price = menu.price(line.name, size, toppings)
+        price = _price(menu, line)
         total += price
         record: dict[str, Any] = {"kind": entry.kind, "name": line.name, "size": size}
         if entry.takes_toppings:
@@ -71,6 +95,26 @@ def price_order(menu: Menu, draft: OrderDraft) -> dict[str, Any]:
 def order_total(menu: Menu, draft: OrderDraft) -> str:
     """The draft's total with its currency ("15.95 USD"), from the menu."""
     return f"{money(Decimal(str(price_order(menu, draft)['total'])))} {menu.currency}"
+
+
+def _price(menu: Menu, line: LineItem) -> Decimal:
+    """One sized item's price from the menu, toppings not yet said counted as none."""
+    size = line.size or menu.item(line.name).single_size or ""
+    return menu.price(line.name, size, line.toppings or [])
+
+
+def so_far(menu: Menu, draft: OrderDraft) -> str:
+    """Everything named so far with the running total; items whose size is open are counted apart."""
+    if not draft.items:
+        return "Your order is empty so far."
+    unsized = [line for line in draft.items if line.size is None and menu.item(line.name).single_size is None]
+    text = f"So far: {describe_lines(menu, draft.items)}"
+    if len(unsized) == len(draft.items):
+        return f"{text}; the price depends on the size you choose."
+    text += f", {order_total(menu, draft)}"
+    if unsized:
+        text += f" plus the {describe_lines(menu, unsized)} once you choose the size"
+    return text + "."
 
 
 def describe_line(menu: Menu, item: LineItem) -> str:
@@ -96,11 +140,11 @@ def fulfilment_text(fulfilment: Fulfilment | None) -> str:
 
 
 def summary(menu: Menu, draft: OrderDraft) -> str:
-    """Every line with its price, the total and the fulfilment, as shown before confirming."""
-    order = price_order(menu, draft)
+    """Every line with its price (equal items counted), the total and the fulfilment, before confirming."""
+    counted = Counter(describe_line(menu, item) for item in draft.items)
+    prices = {describe_line(menu, item): _price(menu, item) for item in draft.items}
     lines = "\n".join(
-        f"- {describe_line(menu, item)}: {money(Decimal(str(priced['price'])))}"
-        for item, priced in zip(draft.items, order["items"], strict=True)
+        f"- {f'{n} x ' if n > 1 else ''}{named}: {money(prices[named] * n)}" for named, n in counted.items()
     )
     return (
         f"Here is your order for {fulfilment_text(draft.fulfilment)}:\n{lines}\n"

@@ -137,10 +137,11 @@ def topping_phrases(topping: Topping) -> list[str]:
 def with_plurals(names: list[str]) -> list[str]:
     """The names as lower-case words, each followed by its plural ("sprite", "sprites")."""
     phrases = [words(name).strip() for name in names]
-    return list(dict.fromkeys([*phrases, *(plural for p in phrases if (plural := _plural(p)) != p)]))
+    return list(dict.fromkeys([*phrases, *(many for p in phrases if (many := plural(p)) != p)]))
 
 
-def _plural(phrase: str) -> str:
+def plural(phrase: str) -> str:
+    """The plural of a name ("coke" -> "cokes", "fries" stays)."""
     if phrase.endswith("s"):
         return phrase
     if re.search(r"(x|ch|sh)$", phrase):

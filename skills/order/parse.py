@@ -51,6 +51,8 @@ class ParsedLine:
     size: str | None = None
     toppings: list[str] | None = None
     quantity: int = 1
+    counted: bool = False
+    """The quantity was said as a number ("two cokes"), not just "a coke"."""
 
 
 @dataclass
@@ -86,6 +88,7 @@ class _ItemParser:
         self.menu = menu
         self.result = Parsed()
         self.quantity: int | None = None
+        self.counted = False
         self.size: str | None = None
         self.current: ParsedLine | None = None
         """The topped line that toppings, "plain" and late sizes go on."""
@@ -105,6 +108,7 @@ class _ItemParser:
             self._one_of_group(self.group)
         elif token.kind == "number":
             self.quantity = int(token.value)
+            self.counted = token.said not in ("a", "an")
         elif token.kind == "size":
             self._size(token.value, ahead)
         elif token.kind == "item":
@@ -119,7 +123,7 @@ class _ItemParser:
         elif token.kind == "noun" and self.previous in ("number", "size"):
             self.result.unnamed.append(token.value)
         elif token.kind == "stop":
-            self.quantity, self.size = None, None
+            self.quantity, self.size, self.counted = None, None, False
         elif token.value in ("other", "rest", "others") and self.group is not None:
             self.current = self.group
 
@@ -136,13 +140,13 @@ class _ItemParser:
     def _item(self, name: str) -> None:
         item = self.menu.item(name)
         size = self.size if self.size in item.sizes else item.single_size
-        line = ParsedLine(name, size, None if item.takes_toppings else [], self.quantity or 1)
+        line = ParsedLine(name, size, None if item.takes_toppings else [], self.quantity or 1, self.counted)
         self.result.lines.append(line)
         self.last = line
         if item.takes_toppings:
             self.current = line
             self.group = line if line.quantity > 1 else None
-        self.quantity, self.size = None, None
+        self.quantity, self.size, self.counted = None, None, False
 
     def _topping(self, name: str) -> None:
         if self.current is None:

@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from skills.language import Phrases, phrase_book
 from skills.order.edits import Edits, find_edits
 from skills.order.lexicon import Lexicon, normalise, word_set
 from skills.order.parse import FILLERS, NOT_THINGS, Parsed, parse_items
 
 Question = Literal["price", "availability", "total", "menu"]
+Amends = Literal["strong", "weak"] | None
 FulfilmentType = Literal["pickup", "delivery"]
 
 
@@ -86,6 +88,13 @@ _BACK = _phrases(
 )
 
 
+_WORDS = phrase_book("order")
+_CORRECTIONS = Phrases(_WORDS["corrections"])
+_SECOND_THOUGHTS = Phrases(_WORDS["second_thoughts"])
+_ADDITIONS = Phrases(_WORDS["additions"])
+_NONE = Phrases(_WORDS["none_answers"])
+
+
 @dataclass
 class Reading:
     """Everything code understood of one message (nothing decided yet: the dialogue decides)."""
@@ -101,6 +110,10 @@ class Reading:
     greeting: bool
     question: Question | None
     back: bool
+    amends: Amends
+    """A correction ("I meant a small fries"): strong may swap an item for another, weak only amends."""
+    none: bool
+    """A way of saying none ("nothing", "no thanks"), and nothing else named."""
     unexplained: list[str]
     """Words nothing above accounts for (a model may be asked about them)."""
 
@@ -133,8 +146,11 @@ def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading
         greeting=bool(words) and all(w in GREETINGS for w in words),
         question=_question(said),
         back=bool(_BACK.search(said)),
+        amends=_amends(said),
+        none=False,
         unexplained=[t.value for t in tokens if t.kind == "word" and _unexplained(t.value)],
     )
+    reading.none = _NONE.search(said) and not reading.names_items
     if address_expected and not reading.address and _looks_like_address(rest, reading):
         reading.address = _clean_address(re.sub(r"^\s*(?:it s|it is|to|at)\s+", "", rest.strip(), flags=re.I))
         reading.fulfilment = "delivery"
@@ -168,6 +184,15 @@ def _looks_like_address(text: str, reading: Reading) -> bool:
     return bool(re.search(r"\d", text)) or (len(text.split()) >= 2 and "?" not in text)
 
 
+def _amends(said: str) -> Amends:
+    """How strongly the message corrects what was ordered; None when it adds ("sorry, also a coke")."""
+    if _ADDITIONS.search(said):
+        return None
+    if _CORRECTIONS.search(said):
+        return "strong"
+    return "weak" if _SECOND_THOUGHTS.search(said) else None
+
+
 def _question(said: str) -> Question | None:
     if _TOTAL.search(said):
         return "total"
@@ -197,6 +222,17 @@ _CONTROL_WORDS = word_set(
 )
 
 
+_PORTIONS = frozenset(_WORDS["portions"])
+_SAID_WORDS = frozenset(
+    word
+    for key in ("corrections", "second_thoughts", "additions", "none_answers")
+    for phrase in _WORDS[key]
+    for word in phrase.split()
+)
+"""The words of the phrases above: read, so not left over."""
+"""Containers and portions around an item ("a bottle of water"): they name nothing of their own."""
+
+
 def _unexplained(word: str) -> bool:
-    known = NOT_THINGS | FILLERS | GREETINGS | _CONTROL_WORDS
+    known = NOT_THINGS | FILLERS | GREETINGS | _CONTROL_WORDS | _PORTIONS | _SAID_WORDS
     return word.isalpha() and len(word) > 2 and word not in known

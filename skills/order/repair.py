@@ -8,44 +8,33 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from skills.language import Phrases, phrase_book
+from skills.language import said as words_of
 from skills.order.dialogue import OrderDialogue
 from skills.order.draft import OrderDraft, describe_lines, order_total
-from skills.order.lexicon import normalise
 from skills.order.reading import Reading
 
-_FOREIGN = re.compile(
-    r" (?:translat\w*|how do (?:you|i|we) say|what s .{1,40} in \w+ish|proofread\w*|grammar|spelling|typos?"
-    r"|check (?:my|the|this) (?:text|email|sentence|letter|message)|correct (?:this|my|the following|these)"
-    r"|fix (?:this|my|the) (?:text|sentence|email|typos|grammar|spelling)|rephrase|rewrite|reword"
-    r"|reply to|respond to|review|write (?:a|an|me|my|the)|draft (?:a|an|me)|summari[sz]e|explain"
-    r"|handbook|policy|policies|documents?|docs|what does .{1,60} say|meaning of|define"
-    r"|(?:in|into|to) (?:french|spanish|german|italian|portuguese|polish|turkish|russian|japanese|chinese"
-    r"|korean|dutch|arabic|hindi|english|swedish|greek)) "
+_WORDS = phrase_book("order")
+_QUESTION = Phrases(["?"])
+_OPENS_QUESTION = Phrases(_WORDS["question_openers"])
+_ORDER_VERBS = Phrases(_WORDS["order_verbs"])
+_ORDERING = Phrases(_WORDS["ordering"])
+_START = Phrases(_WORDS["start"])
+_QUOTED = re.compile(
+    r"(?:(?<=\s)|^)([\"'\u201c\u2018])(?:(?!\1).){1,400}?[\"'\u201d\u2019](?=[\s,.!?;:)]|$)", re.S
 )
-"""Another skill's task: a translation, a proofread, a reply, a documents question."""
-_QUESTION = re.compile(
-    r"\?|^ (?:what|how|why|who|when|where|which|can you|could you|do you|does|is|are|will you|would you"
-    r"|have you|did) "
-)
-_ORDER_VERBS = re.compile(
-    r" (?:get|have|add|put|want|like|take|order|give|bring|need|include|throw in|gimme|love) "
-)
-_ORDERING = re.compile(
-    r" (?:i d like|i would like|i ll have|i will have|i ll take|i ll get|can i (?:get|have|order)"
-    r"|could i (?:get|have|order)|may i (?:have|get)|i want|i wanna|i need|give me|gimme|let me (?:get|have)"
-    r"|get me|we d like|we ll have|we want|i d love|i ll go with|i m going to (?:get|have|order)|send me"
-    r"|bring me|i ll do|order me|put me down for|i ll start with|we ll take|we ll get) "
-)
+"""A span in quotes: the words of a text something is asked about, not of the request."""
 
 
 def claims(dialogue: OrderDialogue, text: str, state: Mapping[str, Any]) -> bool | None:
     """True when the turn is for the open order, False when it plainly is not, None when unsure."""
-    said = _padded(text)
-    if text.strip().startswith("/") or _FOREIGN.search(said):
+    if text.strip().startswith("/"):
         return False
+    text = instruction(dialogue, text)
+    said = words_of(text)
     draft = _draft(state)
     reading = dialogue.read(draft, text)
-    question = bool(_QUESTION.search(said))
+    question = _asks(said)
     if reading.cancel or reading.fulfilment or reading.back or reading.edits.edits:
         return True
     if reading.question in ("total", "menu") or (draft.stage == "address" and reading.address):
@@ -86,12 +75,12 @@ def reminder(dialogue: OrderDialogue, state: Mapping[str, Any]) -> str:
     menu = dialogue.menu
     if draft.stage == "confirm" and draft.items:
         return f'Your order ({order_total(menu, draft)}) is waiting: say "yes" to place it.'
-    lines = [*draft.items, *draft.pending]
+    lines = draft.items
     opening = (
         f"Your order is still open ({describe_lines(menu, lines)})" if lines else "Your order is still open"
     )
-    if draft.pending:
-        question = dialogue.question(draft.pending[0], draft)
+    if draft.open_items:
+        question = dialogue.question(draft.open_items[0], draft)
         return f"{opening} — {question[:1].lower()}{question[1:]}"
     if draft.stage == "fulfilment":
         return f"{opening} — is it for pickup or delivery?"
@@ -101,10 +90,13 @@ def reminder(dialogue: OrderDialogue, state: Mapping[str, Any]) -> str:
 
 
 def recognises(dialogue: OrderDialogue, text: str) -> bool:
-    """True when free text plainly starts an order: ordering words and menu items, or items alone."""
-    said = _padded(text)
-    if text.strip().startswith("/") or _FOREIGN.search(said):
+    """True when free text plainly starts an order: asks to order, or names items (with ordering words)."""
+    if text.strip().startswith("/"):
         return False
+    text = instruction(dialogue, text)
+    said = words_of(text)
+    if starts_order(text):
+        return True
     reading = dialogue.read(OrderDraft(), text)
     if not reading.parsed.lines or reading.question is not None:
         return False
@@ -113,12 +105,35 @@ def recognises(dialogue: OrderDialogue, text: str) -> bool:
     return not reading.unexplained
 
 
+def instruction(dialogue: OrderDialogue, text: str) -> str:
+    """``text`` without the material it is about: quoted spans, and what follows "<request>:".
+
+    "translate 'two cokes' into Spanish" and "please proofread: I want a large pizza" order
+    nothing: the items are in the text the request is about. A part before a colon that holds
+    no items and no ordering words is such a request ("ok, back to my order: a large fries" is not).
+    """
+    unquoted = _QUOTED.sub(" ", text)
+    head, colon, _body = unquoted.partition(":")
+    if not colon:
+        return unquoted
+    said = words_of(head)
+    ordering = _START.search(said) or _ORDERING.search(said) or _ORDER_VERBS.search(said)
+    names = dialogue.read(OrderDraft(), head).names_items or "order" in said.split()
+    return unquoted if ordering or names else head
+
+
+def starts_order(text: str) -> bool:
+    """Whether ``text`` asks to order ("can I place an order?", "I'd like to order some food")."""
+    return _START.search(words_of(text))
+
+
+def _asks(said: str) -> bool:
+    """Whether the words ask something: a question mark, or a question's opening ("do you ...")."""
+    return _QUESTION.search(said) or _OPENS_QUESTION.starts(said)
+
+
 def _draft(state: Mapping[str, Any]) -> OrderDraft:
     try:
         return OrderDraft.model_validate(dict(state))
     except ValidationError:
         return OrderDraft()
-
-
-def _padded(text: str) -> str:
-    return " " + " ".join(re.findall(r"[a-z0-9]+|\?", normalise(text))) + " "

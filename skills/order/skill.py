@@ -15,7 +15,7 @@ from skills.order.dialogue import OrderDialogue
 from skills.order.draft import OrderDraft
 from skills.order.extract import adopt, extract_with_model, needs_model
 from skills.order.menu import Menu, load_menu
-from skills.order.repair import claims, recognises, reminder
+from skills.order.repair import claims, recognises, reminder, starts_order
 from skills.order.sink import OrderSink
 
 
@@ -61,7 +61,8 @@ class OrderSkill:
         opening = draft is None
         draft = draft or OrderDraft()
         reading = self.dialogue.read(draft, request.text)
-        if opening and (not request.text.strip() or reading.greeting):
+        bare = not request.text.strip() or reading.greeting or starts_order(request.text)
+        if opening and bare and not reading.names_items:
             return self._respond(self.dialogue.greeting(), draft)
         prompt, completion = "", None
         if needs_model(draft, reading):

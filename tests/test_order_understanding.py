@@ -1,0 +1,164 @@
+"""One order state read whole from every message: answers out of turn, corrections, none, the running total.
+
+Code alone reads these (the model is a FakeLLM that never answers JSON); every phrasing class
+is tried in a few wordings, and prices are worked out here from the TOML.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatwright.testing import TestBot
+from conversation import Message
+from conversation.llm import FakeLLM
+from skills import ChatSkill
+from skills.base import SkillRequest
+from tests.test_skill_order import Customer, menu_price
+
+
+async def test_an_answer_out_of_turn_is_applied_and_the_open_slot_is_asked_next() -> None:
+    customer = Customer()
+    asked = await customer.say("a large pepperoni pizza and two cokes please")
+    assert "toppings" in asked.lower()
+
+    text = await customer.say("that's all, delivery to 7 Elm Road")
+
+    assert customer.state["fulfilment"] == {"type": "delivery", "address": "7 Elm Road"}
+    assert customer.state["done"] is True
+    assert "What size would you like for the 2 cokes" in text  # "that's all" was no toppings too
+    summary = await customer.say("small")
+    assert "7 Elm Road" in summary and "Shall I place the order?" in summary
+    order = await customer.order_through("yes")
+    assert order["total"] == float(menu_price("pepperoni", "large") + 2 * menu_price("coke", "small"))
+
+
+async def test_how_much_so_far_counts_items_whose_slots_are_open() -> None:
+    customer = Customer()
+    await customer.say("I'd like a large pepperoni pizza and two cokes please")
+
+    text = await customer.say("how much is that so far?")
+
+    assert "pepperoni" in text and "2 x coke" in text
+    assert f"{menu_price('pepperoni', 'large'):.2f}" in text
+    assert "empty" not in text
+
+
+@pytest.mark.parametrize("none", ["none", "nothing on it", "no thanks", "nope", "plain is fine", "no extras"])
+async def test_the_ways_of_saying_none_answer_the_toppings_question(none: str) -> None:
+    customer = Customer()
+    await customer.say("a medium cheese pizza")
+
+    text = await customer.say(none)
+
+    assert customer.state["items"] == [{"name": "cheese", "size": "medium", "toppings": []}]
+    assert "didn't catch" not in text and "Anything else?" in text
+
+
+@pytest.mark.parametrize(
+    "correction",
+    ["sorry, I meant a small fries", "actually a small fries", "I meant small fries", "oops, small fries"],
+)
+async def test_a_correction_changes_the_item_it_names_instead_of_adding_one(correction: str) -> None:
+    customer = Customer()
+    await customer.say("a large fries and a small coke")
+
+    await customer.say(correction)
+
+    assert customer.state["items"] == [
+        {"name": "fries", "size": "small", "toppings": []},
+        {"name": "coke", "size": "small", "toppings": []},
+    ]
+
+
+@pytest.mark.parametrize(
+    "swap", ["actually make the cokes sprites", "sorry, I meant sprites", "I meant sprites, not cokes"]
+)
+async def test_a_swap_keeps_how_many_and_what_size(swap: str) -> None:
+    customer = Customer()
+    await customer.say("two medium cokes and a greek salad")
+
+    await customer.say(swap)
+
+    sprite = {"name": "sprite", "size": "medium", "toppings": []}
+    assert customer.state["items"] == [
+        sprite,
+        sprite,
+        {"name": "greek salad", "size": "regular", "toppings": []},
+    ]
+
+
+@pytest.mark.parametrize("change", ["actually, make the cheese large", "sorry, I meant large cheese pizzas"])
+async def test_a_change_to_equal_items_changes_them_all(change: str) -> None:
+    customer = Customer()
+    await customer.say("2 medium cheese pizzas with mushrooms and a large pepperoni, plain")
+
+    await customer.say(change)
+
+    cheese = {"name": "cheese", "size": "large", "toppings": ["mushrooms"]}
+    assert customer.state["items"] == [cheese, cheese, {"name": "pepperoni", "size": "large", "toppings": []}]
+
+
+async def test_an_addition_after_a_correction_word_is_still_an_addition() -> None:
+    customer = Customer()
+    await customer.say("a large fries")
+
+    await customer.say("sorry, can I also get a small fries")
+
+    assert [item["size"] for item in customer.state["items"]] == ["large", "small"]
+
+
+@pytest.mark.parametrize(
+    "opening", ["hello, can I place an order?", "I want to order", "hi, I'd like to order some food"]
+)
+async def test_asking_to_order_starts_the_order_with_the_menu(tmp_path: Path, opening: str) -> None:
+    async with TestBot.start(tmp_path) as bot:
+        replies = await bot.say(opening)
+
+    assert [r.skill for r in replies] == ["order"]
+    assert "pepperoni pizza" in replies[0].text and "What would you like?" in replies[0].text
+
+
+async def test_a_first_message_naming_only_menu_items_starts_the_order(tmp_path: Path) -> None:
+    async with TestBot.start(tmp_path) as bot:
+        replies = await bot.say("a bottle of water please")
+
+    assert [r.skill for r in replies] == ["order"] and "bottled water" in replies[0].text
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "Sure! I'll place the order for you. Please hold on while I get it set up.",
+        "Sure, here is the order for a bottle of water.",
+        "Your order has been placed and is on its way!",
+        "I have cancelled your order.",
+    ],
+)
+async def test_a_chat_answer_claiming_an_order_is_caught(draft: str) -> None:
+    chat = ChatSkill("You are helpful.", skills={"order": "Order food from the menu."})
+    message = Message(platform="test", user="u1", text="pizza please", event_id="e1", channel="c1")
+
+    response = await chat.handle(SkillRequest(message, message.text, [], {}, FakeLLM(lambda _m: draft)))
+
+    text = response.replies[0].text
+    assert draft not in text and "nothing has been done" in text and "/order" in text
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I can't place orders myself, but the order skill can: try /order.",
+        "Pizza was first made in Naples.",
+        "The meeting is scheduled for Monday.",
+        "I will translate that for you if you use /translate.",
+    ],
+)
+async def test_a_chat_answer_that_claims_nothing_is_sent_as_it_is(answer: str) -> None:
+    chat = ChatSkill("You are helpful.")
+    message = Message(platform="test", user="u1", text="hi", event_id="e1", channel="c1")
+
+    response = await chat.handle(SkillRequest(message, message.text, [], {}, FakeLLM(lambda _m: answer)))
+
+    assert response.replies[0].text == answer
