@@ -84,7 +84,7 @@ def parse_request(raw: bytes, line_number: int) -> Message:
 
 
 async def serve_jsonl(engine: Engine, source: BinaryIO, out: TextIO) -> None:
-    """Answer every line of ``source``, then return once all replies are written."""
+    """Answer every line of ``source``, then return once all replies are written (retries' too)."""
     sink = JsonLinesSink(out)
     engine.register_sink(PLATFORM, sink)
     await engine.prepare()  # a burst of first lines finds the shared models loaded
@@ -101,4 +101,4 @@ async def serve_jsonl(engine: Engine, source: BinaryIO, out: TextIO) -> None:
             await engine.submit(message)
         except BadInput as error:
             sink.write({"event_id": event_id, "line": line_number, "error": str(error)})
-    await engine.join()
+    await engine.join(retries=True)  # a script gets every answer, a retried one too

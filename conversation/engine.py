@@ -17,7 +17,7 @@ from conversation.delivery import ReplySink
 from conversation.errors import BackendUnavailable, BadInput
 from conversation.limits import Admission
 from conversation.llm.base import LLM, ChatMessage
-from conversation.outcome import Outcome, PendingMessage, deferral
+from conversation.outcome import PendingMessage, deferral, failure
 from conversation.router import Router
 from conversation.types import Message, Reply, Scope
 from skills.base import Warms
@@ -101,6 +101,8 @@ class Engine:
         self._known: set[int] = set()
         """Inbox ids queued here, or finished since the last sweep began: not to dispatch again."""
         self._finished: list[int] = []
+        self._retrying: set[int] = set()
+        """Inbox ids whose last attempt here scheduled another (``join(retries=True)`` waits for them)."""
         self._maintenance: asyncio.Task[None] | None = None
         self._closing = False
         self._idle = asyncio.Event()
@@ -213,9 +215,17 @@ class Engine:
                 continue
             log.info("warmed %s in %.2f s", name, time.perf_counter() - started)
 
-    async def join(self) -> None:
-        """Wait until every dispatched message is answered (scheduled retries excepted)."""
+    async def join(self, *, retries: bool = False) -> None:
+        """Wait until every dispatched message is answered.
+
+        With ``retries``, also wait for the messages this engine scheduled to try again (after a
+        failed model call or an unexpected error) until they are answered or given up; the sweep
+        dispatches them when due, so the engine must be started.
+        """
         await self._idle.wait()
+        while retries and self._retrying and self._maintenance is not None and not self._closing:
+            await asyncio.sleep(self.limits.poll_s)
+            await self._idle.wait()
         await self._writer.flush()
 
     async def aclose(self) -> None:
@@ -374,19 +384,26 @@ class Engine:
                 pending, error, self.llm.name, self.limits.max_attempts, self.limits.retry_after_s
             )
         except Exception:
-            log.exception("answering inbox row %d failed", pending.inbox_id)
-            outcome = Outcome([Reply(SORRY, notice=True)], failed=True)
+            log.exception(
+                "answering inbox row %d failed (attempt %d)", pending.inbox_id, pending.attempts + 1
+            )
+            outcome = failure(pending, SORRY, self.limits.retry_after_s)
         alone = len(self._scope_queues) == 1 and len(self._scope_queues[message.scope.key]) == 1
         if not await self._writer.complete(outcome.completion_of(pending), alone):
             log.info("inbox row %d was answered elsewhere; dropping this answer", pending.inbox_id)
             self._contexts.forget(message.scope.key)
             return
         context.record(outcome.turns, outcome.new_state)
+        if outcome.retry_at is None:
+            self._retrying.discard(pending.inbox_id)
+        else:
+            self._retrying.add(pending.inbox_id)
         if sink is not None:
             await self._deliver(
                 sink, message, outcome.replies, OutboxKey(pending.inbox_id, pending.attempts, 0)
             )
-            await sink.settled(message)
+            if outcome.replies or outcome.retry_at is None:  # else the answer is still to come
+                await sink.settled(message)
 
     async def _deliver(
         self, sink: ReplySink, message: Message, replies: Sequence[Reply], first: OutboxKey

@@ -108,3 +108,19 @@ def skill_deferral(pending: PendingMessage, error: SkillError, skill: str, max_a
         transcript=transcript,
         retry_at=time.time() + error.retry_after_s,
     )
+
+
+RETRY_SOON_S = 2.0
+"""How long a message whose attempt failed unexpectedly waits before its one more attempt."""
+
+
+def failure(pending: PendingMessage, apology: str, retry_after_s: float) -> Outcome:
+    """The outcome of an attempt that raised an unexpected error.
+
+    The engine cannot tell a transient fault (a database busy, a connection reset, a model loading
+    in another thread) from a bug by its type, so the first such failure is tried again soon and
+    silently: a transient fault costs a second, a bug one more attempt before ``apology``.
+    """
+    if pending.attempts == 0:
+        return Outcome([], retry_at=time.time() + min(retry_after_s, RETRY_SOON_S))
+    return Outcome([Reply(apology, notice=True)], failed=True)
