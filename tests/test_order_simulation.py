@@ -172,6 +172,16 @@ def test_the_customer_answers_a_size_question_about_the_item_it_names() -> None:
     assert "small" in answer.text.lower() and "large" not in answer.text.lower()
 
 
+def test_asked_about_an_item_it_does_not_want_the_customer_says_so() -> None:
+    talker = customer(PEPPERONI_AND_COKES)
+    talker.opening()
+
+    answer = talker.answer("What size would you like for the fries: large or small?")
+
+    assert answer is not None and answer.purpose == "refuse"
+    assert "fries" in answer.text.lower() and "small" not in answer.text.lower()
+
+
 def test_the_customer_answers_toppings_from_its_goal_and_says_none_for_a_plain_item() -> None:
     plain = Goal(0, (GoalLine("cheese", 1, "small"),), "pickup", None)
     talker = customer(PEPPERONI_AND_COKES)

@@ -103,10 +103,10 @@ class Customer:
             return self._address()
         if kind == "fulfilment":
             return self._fulfilment()
-        if kind == "size" and (line := self._asked_about(reply, sized=True)) is not None:
-            return self._size(line)
-        if kind == "toppings" and (line := self._asked_about(reply, sized=False)) is not None:
-            return self._toppings(line)
+        if kind in ("size", "toppings") and (about := self._asked_about(reply, kind == "size")) is not None:
+            if isinstance(about, str):
+                return self._refuse(about)
+            return self._size(about) if kind == "size" else self._toppings(about)
         if kind == "anything_else" or self._pending() or self.agenda:
             return self._next_act()
         return self._restate()
@@ -188,8 +188,17 @@ class Customer:
                 )
         return None
 
-    def _asked_about(self, reply: str, sized: bool) -> GoalLine | None:
-        """The line a size (or toppings) question is about: the one it names first, else the first open."""
+    def _asked_about(self, reply: str, sized: bool) -> GoalLine | str | None:
+        """The line a size (or toppings) question is about: the one it names, else the first open one.
+
+        An item the customer does not (or no longer) want comes back as its name.
+        """
+        asked = question(reply, "size" if sized else "toppings", self.cues)
+        named = first_mentioned(
+            asked, {item.name: names_of(self.menu, item.name) for item in self.menu.items}
+        )
+        if named is not None:
+            return self.said.lines.get(named, named)
         lines = [
             line
             for line in self.said.lines.values()
@@ -199,12 +208,13 @@ class Customer:
                 else self.menu.item(line.item).takes_toppings
             )
         ]
-        asked = question(reply, "size" if sized else "toppings", self.cues)
-        named = first_mentioned(asked, {line.item: names_of(self.menu, line.item) for line in lines})
-        if named is not None:
-            return self.said.lines[named]
         answered = self.said.sizes if sized else self.said.toppings
         return next((line for line in lines if line.item not in answered), lines[0] if lines else None)
+
+    def _refuse(self, item: str) -> Utterance:
+        """Asked about an item it does not want: says so, as a removal."""
+        name = self.phrasing.name(GoalLine(item, 1, None))
+        return Utterance(self.phrasing.say(self.book.events.remove, name=name), "refuse")
 
     def _size(self, line: GoalLine) -> Utterance:
         self.said.sizes.add(line.item)
