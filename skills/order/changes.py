@@ -18,7 +18,8 @@ class DraftChanges:
         """Apply ``edit``; the note for the customer and, for a swap, the item swapped out."""
         if edit.ref.topping is not None:
             return self._remove_topping(draft, edit.ref), None
-        line = self.find(draft, edit.ref)
+        asked = draft.open_items[:1] if edit.ref == Ref() else []  # "make it medium" answers the question
+        line = asked[0] if asked else self.find(draft, edit.ref)
         if line is None:
             return f"There is no {self._named(edit.ref)} in your order.", None
         every = (
@@ -69,8 +70,12 @@ class DraftChanges:
         return [line for line in draft.items if line == last]
 
     def _update(self, draft: OrderDraft, said: ParsedLine) -> str:
-        """Give the items called as ``said`` the size, toppings and count it says."""
-        lines = self._twins(draft, said.name)
+        """Give the items called as ``said`` the size, toppings and count it says.
+
+        With a count ("I meant two cokes") it is about every such item; else the last and its equals.
+        """
+        named = [line for line in draft.items if line.name == said.name]
+        lines = named if said.counted else self._twins(draft, said.name)
         for line in lines:
             line.size = said.size if said.size is not None else line.size
             line.toppings = said.toppings if said.toppings is not None else line.toppings

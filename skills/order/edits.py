@@ -86,7 +86,8 @@ def _edit_at(tokens: list[Token], at: int, found: Edits) -> int:
         refs, used = _refs(tokens, at + 1)
         found.edits += [Edit("keep", ref) for ref in refs]
         return 1 + used if refs else 0
-    if said[0] in TARGET_WORDS and said[1] in DETERMINERS:
+    counted = at > 0 and tokens[at - 1].kind == "number"  # "three of the cokes" orders three
+    if said[0] in TARGET_WORDS and said[1] in DETERMINERS and not counted:
         refs, used = _refs(tokens, at + 1)
         if refs and refs[0].topping is None:
             found.target = refs[0]

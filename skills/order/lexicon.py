@@ -6,20 +6,19 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from skills.language import normalise, phrase_book
 from skills.order.menu import Menu, item_phrases, topping_phrases, with_plurals, words
 
 TokenKind = Literal["item", "topping", "size", "number", "noun", "plain", "word", "stop"]
 MAX_QUANTITY = 20
-SIZE_WORDS = {"large": "large", "big": "large", "medium": "medium", "small": "small", "regular": "regular"}
-NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-NUMBER_WORDS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "couple of": 2}
-NUMBER_WORDS |= {"a pair of": 2, "a couple": 2, "a dozen": 12}
-PLAIN_PHRASES = (
-    "no toppings", "no topping", "no extra toppings", "no extras", "without toppings", "plain",
-    "nothing on it", "nothing on them", "as is", "no extra topping", "without any toppings",
-)  # fmt: skip
-STOP_WORDS = ("and", "plus", "also", "then", "or", "but")
+_WORDS = phrase_book("order")
+SIZE_WORDS = {phrase: size for size, phrases in _WORDS["sizes"].items() for phrase in phrases}
+NUMBER_WORDS: dict[str, int] = _WORDS["numbers"]
+PLAIN_PHRASES: list[str] = _WORDS["lists"]["plain"]
+STOP_WORDS = frozenset(_WORDS["lists"]["stops"])
 """Words that end one phrase of a list the way a comma does."""
+QUANTITY_MARK = "x"
+"""Said with a number, not instead of one: "3x", "3 x", "x2"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +37,6 @@ class Token:
 def word_set(text: str) -> frozenset[str]:
     """The whitespace-separated words of ``text`` (for word lists written as prose)."""
     return frozenset(text.split())
-
-
-def normalise(text: str) -> str:
-    """Lower case, curly quotes straightened, apostrophes and dashes turned into spaces."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return re.sub(r"['\u2013\u2014]|(?<=\s)-(?=\s)|-(?=\s)", " ", text).replace("-", " ")
 
 
 class Lexicon:
@@ -69,7 +62,7 @@ class Lexicon:
 
     def tokenise(self, text: str) -> list[Token]:
         """The message's tokens, menu phrases matched longest first at each position."""
-        pieces = re.findall(r"[a-z0-9]+|[,.;:!?()/]", normalise(text))
+        pieces = _pieces(text)
         tokens: list[Token] = []
         at = 0
         while at < len(pieces):
@@ -87,6 +80,16 @@ class Lexicon:
                 tokens.append(Token("stop", piece) if stop else Token("word", piece))
                 at += 1
         return tokens
+
+
+def _pieces(text: str) -> list[str]:
+    """Words, numbers and punctuation; the "x" of "3x" and "x 2" left out."""
+    pieces = re.findall(r"[a-z]+|[0-9]+|[,.;:!?()/]", normalise(text))
+
+    def counting(at: int) -> bool:
+        return any(0 <= near < len(pieces) and pieces[near].isdigit() for near in (at - 1, at + 1))
+
+    return [piece for at, piece in enumerate(pieces) if piece != QUANTITY_MARK or not counting(at)]
 
 
 def segments(tokens: list[Token]) -> list[list[Token]]:

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from skills.language import Phrases, phrase_book
+from skills.language import Phrases, normalise, phrase_book
 from skills.order.edits import Edits, find_edits
-from skills.order.lexicon import Lexicon, normalise, word_set
+from skills.order.lexicon import Lexicon, word_set
 from skills.order.parse import FILLERS, NOT_THINGS, Parsed, parse_items
 
 Question = Literal["price", "availability", "total", "menu"]
@@ -59,7 +59,8 @@ _DELIVERY = _phrases(
 )
 _ADDRESS = re.compile(
     r"(?:\b(?:deliver(?:y|ed|ing)?|send|bring)\b(?:\s+(?:it|them|this|that|everything|the order|my order))?"
-    r"\s*,?\s+(?:to|at)|\b(?:my )?address(?: is|:)|\bdeliver(?:ed|y)? it at)\s+(?P<address>.+)",
+    r"(?:\s*,?\s*(?:please|pls|thanks|thank you))?\s*,?\s+(?:to|at)"
+    r"|\b(?:my )?address(?: is|:)|\bdeliver(?:ed|y)? it at)\s+(?P<address>.+)",
     re.IGNORECASE | re.DOTALL,
 )
 _ADDRESS_END = re.compile(r"[!?\n]|\.(?:\s|$)")
@@ -93,6 +94,7 @@ _CORRECTIONS = Phrases(_WORDS["corrections"])
 _SECOND_THOUGHTS = Phrases(_WORDS["second_thoughts"])
 _ADDITIONS = Phrases(_WORDS["additions"])
 _NONE = Phrases(_WORDS["none_answers"])
+_ADDRESS_LEAD_INS = frozenset(_WORDS["address_lead_ins"])
 
 
 @dataclass
@@ -152,7 +154,7 @@ def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading
     )
     reading.none = _NONE.search(said) and not reading.names_items
     if address_expected and not reading.address and _looks_like_address(rest, reading):
-        reading.address = _clean_address(re.sub(r"^\s*(?:it s|it is|to|at)\s+", "", rest.strip(), flags=re.I))
+        reading.address = _clean_address(rest)
         reading.fulfilment = "delivery"
         reading.parsed, reading.unexplained = Parsed(), []
     return reading
@@ -174,7 +176,15 @@ def _address(text: str) -> tuple[str | None, str]:
 
 
 def _clean_address(raw: str) -> str:
-    return _ADDRESS_TAIL.sub("", " ".join(raw.split())).strip(" ,.;:")
+    """The address without the words said around it ("alright, it's ...", "... please")."""
+    words = raw.split()
+    while lead := next((n for n in range(min(6, len(words)), 0, -1) if _is_lead_in(words[:n])), 0):
+        words = words[lead:]
+    return _ADDRESS_TAIL.sub("", " ".join(words)).strip(" ,.;:")
+
+
+def _is_lead_in(words: list[str]) -> bool:
+    return " ".join(re.findall(r"[a-z0-9]+", normalise(" ".join(words)))) in _ADDRESS_LEAD_INS
 
 
 def _looks_like_address(text: str, reading: Reading) -> bool:

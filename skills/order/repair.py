@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from skills.language import Phrases, phrase_book
+from skills.language import GAP, Frame, Phrases, phrase_book
 from skills.language import said as words_of
 from skills.order.dialogue import OrderDialogue
 from skills.order.draft import OrderDraft, describe_lines, order_total
@@ -20,6 +20,7 @@ _OPENS_QUESTION = Phrases(_WORDS["question_openers"])
 _ORDER_VERBS = Phrases(_WORDS["order_verbs"])
 _ORDERING = Phrases(_WORDS["ordering"])
 _START = Phrases(_WORDS["start"])
+_WANTS_FOOD = Frame(_WORDS["ordering"], GAP, _WORDS["food"])
 _QUOTED = re.compile(
     r"(?:(?<=\s)|^)([\"'\u201c\u2018])(?:(?!\1).){1,400}?[\"'\u201d\u2019](?=[\s,.!?;:)]|$)", re.S
 )
@@ -124,7 +125,8 @@ def instruction(dialogue: OrderDialogue, text: str) -> str:
 
 def starts_order(text: str) -> bool:
     """Whether ``text`` asks to order ("can I place an order?", "I'd like to order some food")."""
-    return _START.search(words_of(text))
+    said = words_of(text)
+    return _START.search(said) or _WANTS_FOOD.search(said)
 
 
 def _asks(said: str) -> bool:
