@@ -6,6 +6,7 @@ is tried in a few wordings, and prices are worked out here from the TOML.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,46 @@ async def test_a_chat_answer_that_claims_nothing_is_sent_as_it_is(answer: str) -
     response = await chat.handle(SkillRequest(message, message.text, [], {}, FakeLLM(lambda _m: answer)))
 
     assert response.replies[0].text == answer
+
+
+def commands(*listed: dict[str, object], not_on_menu: tuple[str, ...] = ()) -> FakeLLM:
+    """A model that reads every message into these commands."""
+    return FakeLLM(lambda _m: json.dumps({"commands": list(listed), "not_on_menu": list(not_on_menu)}))
+
+
+async def test_the_models_commands_apply_what_code_could_not_read() -> None:
+    customer = Customer(llm=commands({"do": "pickup"}, {"do": "done"}))
+    await customer.say("a small coke")
+
+    text = await customer.say("I'll swing by the shop myself, that'll do me")
+
+    assert customer.state["fulfilment"] == {"type": "pickup", "address": None}
+    assert "Shall I place the order?" in text
+
+
+async def test_the_models_commands_are_checked_against_the_menu_the_order_and_the_message() -> None:
+    invented = commands(
+        {"do": "add", "item": "pepperoni", "size": "large", "quantity": 2},  # not named in the message
+        {"do": "remove", "item": "fries"},  # not in the order
+        {"do": "change", "item": "coke", "to": "sprite"},  # no sprite named
+        {"do": "cancel"},  # destructive: code asks instead
+        not_on_menu=("sushi", "caviar"),  # caviar is not in the message
+    )
+    customer = Customer(llm=invented)
+    await customer.say("a small coke")
+
+    text = await customer.say("honestly I'm craving sushi tonight")
+
+    assert "Sorry, we don't have sushi." in text and "caviar" not in text
+    assert 'To cancel the whole order, say "cancel".' in text
+    assert customer.state["items"] == [{"name": "coke", "size": "small", "toppings": []}]
+
+
+async def test_output_that_is_not_commands_gets_a_clarifying_question() -> None:
+    customer = Customer(llm=FakeLLM(lambda _m: "Sure! One pizza coming up."))
+    await customer.say("a small coke")
+
+    text = await customer.say("whatever the chef fancies tonight")
+
+    assert text.startswith("Sorry, I didn't catch that.") and "Anything else?" in text
+    assert customer.state["items"] == [{"name": "coke", "size": "small", "toppings": []}]

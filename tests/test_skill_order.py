@@ -20,7 +20,7 @@ from conversation.router import Router
 from skills import ChatSkill
 from skills.base import SkillRequest, SkillResponse
 from skills.order import OrderDraft, OrderSkill, load_menu, price_order
-from skills.order.extract import extraction_schema
+from skills.order.commands import commands_schema
 from storage import Ledger
 from tests.fakes.collecting import CollectingSink
 from tests.fakes.engines import migrated_database
@@ -152,7 +152,9 @@ async def test_items_not_on_the_menu_are_refused_and_never_added() -> None:
 
 async def test_the_model_is_asked_only_about_a_message_code_cannot_explain_and_is_grounded() -> None:
     invented = {
-        "items": [{"name": "pepperoni", "size": "large", "toppings": ["sausage"], "quantity": 2}],
+        "commands": [
+            {"do": "add", "item": "pepperoni", "size": "large", "toppings": ["sausage"], "quantity": 2}
+        ],
         "not_on_menu": ["sushi", "caviar"],
     }
     llm = FakeLLM(lambda messages: json.dumps(invented))
@@ -168,9 +170,9 @@ async def test_the_model_is_asked_only_about_a_message_code_cannot_explain_and_i
 
 
 async def test_an_item_the_model_repeats_is_counted_as_often_as_the_text_names_it() -> None:
-    pizza = {"name": "cheese", "size": "medium", "toppings": ["mushrooms"], "quantity": 2}
-    coke = {"name": "coke", "size": "large", "toppings": [], "quantity": 1}
-    repeated = {"items": [pizza, pizza | {"quantity": 1}, coke, coke], "not_on_menu": []}
+    pizza = {"do": "add", "item": "cheese", "size": "medium", "toppings": ["mushrooms"], "quantity": 2}
+    coke = {"do": "add", "item": "coke", "size": "large", "toppings": [], "quantity": 1}
+    repeated = {"commands": [pizza, pizza | {"quantity": 1}, coke, coke], "not_on_menu": []}
     customer = Customer(llm=FakeLLM(lambda messages: json.dumps(repeated)))
 
     order = await customer.order_through(
@@ -183,18 +185,21 @@ async def test_an_item_the_model_repeats_is_counted_as_often_as_the_text_names_i
     assert order["total"] == 24.50
 
 
-async def test_the_extraction_prompt_carries_the_menu_and_the_schema_enums_are_the_menu() -> None:
-    llm = FakeLLM(lambda messages: '{"items": [], "not_on_menu": []}')
-    await Customer(llm=llm).say("surprise me")
-    schema = extraction_schema(load_menu())
-    item = schema["properties"]["items"]["items"]["properties"]
+async def test_the_command_prompt_carries_the_menu_and_order_and_the_schema_enums_are_the_menu() -> None:
+    llm = FakeLLM(lambda messages: '{"commands": [], "not_on_menu": []}')
+    customer = Customer(llm=llm)
+    await customer.say("a small coke")
+    await customer.say("surprise me")
+    schema = commands_schema(load_menu())
+    command = schema["properties"]["commands"]["items"]["properties"]
 
     system, user = llm.prompts[0]
     assert "###\n- pepperoni pizza" in system.content and user.content == "```surprise me```"
-    assert item["name"]["enum"] == [
-        "pepperoni", "cheese", "eggplant", "fries", "greek salad", "coke", "sprite", "bottled water"
+    assert "The order so far: small coke." in system.content and "Anything else?" in system.content
+    assert command["item"]["enum"] == [
+        "none", "pepperoni", "cheese", "eggplant", "fries", "greek salad", "coke", "sprite", "bottled water"
     ]  # fmt: skip
-    assert item["size"]["enum"] == ["large", "medium", "small", "regular", "unspecified"]
+    assert command["size"]["enum"] == ["none", "large", "medium", "small", "regular"]
 
 
 async def test_cancel_mid_dialogue_ends_the_order() -> None:

@@ -16,6 +16,7 @@ from skills.order.draft import (
     Fulfilment,
     LineItem,
     OrderDraft,
+    Stage,
     describe_line,
     describe_lines,
     fulfilment_text,
@@ -64,14 +65,14 @@ class OrderDialogue:
         """What code understands of ``text`` at the draft's stage."""
         return read(self.lexicon, text, address_expected=draft.stage == "address")
 
-    def step(self, draft: OrderDraft, reading: Reading) -> Step:
-        """Advance the dialogue by one customer message."""
+    def step(self, draft: OrderDraft, reading: Reading, notes: list[str] | None = None) -> Step:
+        """Advance the dialogue by one customer message (``notes``: said first, from its reading)."""
         if reading.cancel and not reading.names_items:
             return Step(
                 "Your order is cancelled; nothing was placed. Come back any time!", OrderDraft(), "cancelled"
             )
         stage = draft.stage
-        notes: list[str] = []
+        notes = list(notes or [])
         changed = self._apply_edits(draft, reading, notes)
         if reading.amends and reading.parsed.lines and draft.items and not reading.edits.edits:
             amended, reading.parsed.lines = self.changes.amend(
@@ -177,21 +178,26 @@ class OrderDialogue:
     def _ask_next(self, draft: OrderDraft, notes: list[str]) -> Step:
         """The notes, then the one question the order still needs (the summary when nothing)."""
         said = " ".join(note for note in notes if note)
-        if draft.open_items:
-            draft.stage, question = "clarify", self.question(draft.open_items[0], draft)
-        elif not draft.items:
-            asked = said.endswith("?")
-            draft.stage, draft.done, question = "items", False, "" if asked else "What would you like?"
-        elif not draft.done:
-            draft.stage, question = "items", ANYTHING_ELSE
-        elif draft.fulfilment is None:
-            draft.stage, question = "fulfilment", "Is that for pickup or delivery?"
-        elif draft.fulfilment.type == "delivery" and not draft.fulfilment.address:
-            draft.stage, question = "address", "What is the delivery address?"
-        else:
-            draft.stage, question = "confirm", f"{summary(self.menu, draft)}\n{CONFIRM_QUESTION}"
+        draft.stage, question = self.next_question(draft)
+        if not draft.items:
+            draft.done = False
+            question = "" if said.endswith("?") else question
         joint = "\n" if "\n" in question + said else " "
         return Step(f"{said}{joint}{question}".strip(), draft)
+
+    def next_question(self, draft: OrderDraft) -> tuple[Stage, str]:
+        """Where the order stands and the one question it still needs (the summary when nothing)."""
+        if draft.open_items:
+            return "clarify", self.question(draft.open_items[0], draft)
+        if not draft.items:
+            return "items", "What would you like?"
+        if not draft.done:
+            return "items", ANYTHING_ELSE
+        if draft.fulfilment is None:
+            return "fulfilment", "Is that for pickup or delivery?"
+        if draft.fulfilment.type == "delivery" and not draft.fulfilment.address:
+            return "address", "What is the delivery address?"
+        return "confirm", f"{summary(self.menu, draft)}\n{CONFIRM_QUESTION}"
 
     def question(self, item: LineItem, draft: OrderDraft) -> str:
         """The size, else the toppings question for ``item`` (and its equal twins)."""

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from conversation.llm.base import Completion
 from conversation.types import Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
+from skills.order.commands import adopt, needs_model, read_with_model
 from skills.order.dialogue import OrderDialogue
 from skills.order.draft import OrderDraft
-from skills.order.extract import adopt, extract_with_model, needs_model
 from skills.order.menu import Menu, load_menu
 from skills.order.repair import claims, recognises, reminder, starts_order
 from skills.order.sink import OrderSink
@@ -53,7 +53,7 @@ class OrderSkill:
             await self.sink.aclose()
 
     async def handle(self, request: SkillRequest) -> SkillResponse:
-        """One customer message: read it by code (the model only when code understood nothing), advance."""
+        """One message: read by code (when code read nothing, by the model's checked commands), applied."""
         try:
             draft = OrderDraft.model_validate(request.state) if request.state else None
         except ValidationError:
@@ -64,15 +64,21 @@ class OrderSkill:
         bare = not request.text.strip() or reading.greeting or starts_order(request.text)
         if opening and bare and not reading.names_items:
             return self._respond(self.dialogue.greeting(), draft)
-        prompt, completion = "", None
-        if needs_model(draft, reading):
-            call = await extract_with_model(
-                request.llm, self.dialogue.lexicon, request.text, request.message.scope.key
+        prompt, completion, notes = "", None, []
+        if need := needs_model(draft, reading):
+            asked = "" if opening else self.dialogue.next_question(draft)[1]
+            call = await read_with_model(
+                request.llm,
+                self.dialogue.lexicon,
+                request.text,
+                draft=draft,
+                asked=asked,
+                conversation=request.message.scope.key,
             )
             prompt, completion = render_prompt(call.messages), call.completion
-            if call.extraction is not None:
-                adopt(reading, call.extraction)
-        step = self.dialogue.step(draft, reading)
+            if call.commands is not None:
+                notes = adopt(reading, call.commands, self.menu, gaps=need == "gaps")
+        step = self.dialogue.step(draft, reading, notes)
         text = f"{self.dialogue.welcome()} {step.text}" if opening and step.outcome == "open" else step.text
         if step.outcome == "open":
             return self._respond(text, step.draft, prompt, completion)
