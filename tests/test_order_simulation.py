@@ -182,6 +182,18 @@ def test_asked_about_an_item_it_does_not_want_the_customer_says_so() -> None:
     assert "fries" in answer.text.lower() and "small" not in answer.text.lower()
 
 
+def test_items_the_bot_did_not_understand_are_said_again_once_in_other_words() -> None:
+    talker = customer(PEPPERONI_AND_COKES, style="all_at_once")
+    talker.opening()
+    not_found = "Sorry, I didn't find that on our menu. We have:\n- toppings (pizza only): extra cheese 2.00"
+
+    again = talker.answer(not_found)
+    then = talker.answer(not_found)
+
+    assert again is not None and again.purpose == "repeat" and "pepperoni" in again.text.lower()
+    assert then is not None and then.purpose not in ("repeat", "toppings", "refuse")
+
+
 def test_the_customer_answers_toppings_from_its_goal_and_says_none_for_a_plain_item() -> None:
     plain = Goal(0, (GoalLine("cheese", 1, "small"),), "pickup", None)
     talker = customer(PEPPERONI_AND_COKES)

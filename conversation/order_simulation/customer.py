@@ -20,6 +20,7 @@ from conversation.order_simulation.reading import (
     classify,
     first_mentioned,
     names_of,
+    not_understood,
     question,
     stated_total,
 )
@@ -59,6 +60,9 @@ class _Said:
     address: bool = False
     corrected: bool = False
     digressed: bool = False
+    last: Act | None = None
+    """The last act with content (items, a change, a removal), said again once if not understood."""
+    repeated: bool = False
 
 
 class Customer:
@@ -88,6 +92,7 @@ class Customer:
         act = self.agenda.popleft()
         text = self.phrasing.items(list(act.lines), act.detail)
         self._note_items(act)
+        self.said.last = act
         if self.style == "all_at_once" and self.rng.random() < 0.5:
             text += self._inline_fulfilment()
         return Utterance(self.phrasing.say(self.book.opener.with_items, items=text), "items")
@@ -97,6 +102,15 @@ class Customer:
         kind = classify(reply, self.cues)
         if kind == "placed":
             return None
+        last = self.said.last
+        if (
+            kind in ("other", "anything_else")
+            and not_understood(reply, self.cues)
+            and last
+            and not self.said.repeated
+        ):
+            self.said.repeated = True
+            return Utterance(self._act_text(last), "repeat")
         if kind == "confirm":
             return self._next_act() if self._pending() else self._confirm(reply)
         if kind == "address":
@@ -120,6 +134,8 @@ class Customer:
             self.agenda.appendleft(act)
             return late
         text = self._act_text(act)
+        if act.kind in ("items", "change", "remove"):
+            self.said.last, self.said.repeated = act, False
         if self.said.digressed and act.kind != "digression":
             self.said.digressed = False
             text = self.rng.choice(self.book.events.back_to_order) + text

@@ -29,10 +29,15 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 
 
 def classify(text: str, cues: Cues) -> ReplyKind:
-    """What the reply asks of the customer, by the first kind whose cue phrase it contains."""
+    """What the reply asks of the customer, by the first kind whose cue phrase it contains.
+
+    Sizes and toppings count only in a question: a menu listed after "didn't find" asks nothing.
+    """
     lowered = text.lower()
+    questions = " ".join(s for s in _SENTENCE_END.split(lowered) if "?" in s)
     for kind in _KINDS:
-        if any(phrase in lowered for phrase in getattr(cues, kind)):
+        where = questions if kind in ("size", "toppings") else lowered
+        if any(phrase in where for phrase in getattr(cues, kind)):
             return kind
     return "other"
 
