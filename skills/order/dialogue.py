@@ -24,6 +24,7 @@ from skills.order.draft import (
     price_order,
     summary,
 )
+from skills.order.edits import Ref
 from skills.order.lexicon import Lexicon
 from skills.order.menu import Menu, money, plural
 from skills.order.parse import Parsed
@@ -105,8 +106,18 @@ class OrderDialogue:
         return self._ask_next(draft, notes)
 
     def _apply_edits(self, draft: OrderDraft, reading: Reading, notes: list[str]) -> bool:
-        """Removals, swaps, resizes and "just the X"; a swapped-in item inherits the old size."""
+        """Removals, swaps, resizes and "just the X"; a swapped-in item inherits the old size.
+
+        "Change it to two salads" with salads ordered is about the salads, whatever "it" was last.
+        """
         for edit in reading.edits.edits:
+            ordered = {line.name for line in draft.items}
+            same = [line for line in reading.parsed.lines if line.name in ordered and line.counted]
+            if edit.action == "swap" and edit.ref == Ref() and same:
+                amended, _ = self.changes.amend(draft, same[:1], strong=False)
+                notes += amended
+                reading.parsed.lines.remove(same[0])
+                continue
             note, out = self.changes.apply(draft, edit)
             notes.append(note)
             new = next((line for line in reading.parsed.lines if line.size is None), None)

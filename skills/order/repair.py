@@ -103,7 +103,8 @@ def recognises(dialogue: OrderDialogue, text: str) -> bool:
         return False
     if _ORDERING.search(said):
         return len(reading.unexplained) <= 3
-    return not reading.unexplained
+    detailed = any(line.size is not None or line.counted for line in reading.parsed.lines)
+    return len(reading.unexplained) <= (1 if detailed else 0)
 
 
 def instruction(dialogue: OrderDialogue, text: str) -> str:
