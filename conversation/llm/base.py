@@ -75,6 +75,18 @@ class CallsTools(Protocol):
         ...
 
 
+@runtime_checkable
+class ScoresText(Protocol):
+    """A backend that can say how likely a text is: candidates are ranked by the model's log-probability."""
+
+    async def score(self, context: str, continuations: Sequence[str]) -> list[float]:
+        """The summed log-probability (natural log) of each continuation's tokens after ``context``.
+
+        ``context`` and the continuations are plain text, read as written (no chat template).
+        """
+        ...
+
+
 class LLM(Protocol):
     """A chat model: messages in, text (optionally streamed token by token) out."""
 

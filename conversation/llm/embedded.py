@@ -36,6 +36,7 @@ from conversation.errors import BackendUnavailable
 from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink
 from conversation.llm.fair_queue import RoundRobin, requester_of, resolving
 from conversation.llm.kv_cache import ConversationStateCache, common_prefix_length
+from conversation.llm.scoring import score_continuations
 from conversation.llm.stops import StopScanner
 
 StateBuffer = ctypes.Array[ctypes.c_uint8]
@@ -167,6 +168,11 @@ class LlamaCppBackend:
         """
         await self._submit(self._switch_adapter, lora_path, version)
 
+    async def score(self, context: str, continuations: Sequence[str]) -> list[float]:
+        """The log-probability of each continuation after ``context`` (``ScoresText``), on the worker."""
+        async with asyncio.timeout(self.timeout_s):
+            return await self._submit(self._score, context, list(continuations))
+
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` in this model (no BOS); loads the model here if ``load()`` has not run."""
         with self._load_lock:
@@ -250,6 +256,20 @@ class LlamaCppBackend:
             template=template, eos_token=token_text(llm.token_eos()), bos_token=token_text(llm.token_bos())
         )
         return _LoadedModel(llm, formatter, llama_cpp.llama_model_get_vocab(llm.model))
+
+    def _score(self, context: str, continuations: list[str]) -> list[float]:
+        model = self._model()
+        llm = model.llm
+
+        def tokens(text: str) -> list[int]:
+            found: list[int] = llm.tokenize(text.encode(), add_bos=False, special=True)
+            return found
+
+        try:
+            return score_continuations(llm, tokens(context), [tokens(text) for text in continuations])
+        except (RuntimeError, ValueError) as exc:
+            llm.reset()
+            raise BackendUnavailable(f"The model {self.name} failed to score: {exc}") from exc
 
     def _free(self) -> None:
         with self._load_lock:

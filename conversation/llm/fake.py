@@ -11,9 +11,16 @@ from conversation.errors import BackendUnavailable
 from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink
 
 Responder = Callable[[Sequence[ChatMessage]], str]
+Scorer = Callable[[str, str], float]
+"""(context, continuation) -> a log-probability, for ``FakeLLM.score``."""
 
 _WORD_PIECES = re.compile(r"\S+\s*|\s+")
 _content = attrgetter("content")
+
+
+def no_preference(context: str, continuation: str) -> float:
+    """The default scorer: every text is as likely as any other."""
+    return 0.0
 
 
 def echo_last_user_message(messages: Sequence[ChatMessage]) -> str:
@@ -33,6 +40,7 @@ class FakeLLM:
         name: str = "fake",
         record: bool = True,
         count_prompt: bool = True,
+        scorer: Scorer = no_preference,
     ) -> None:
         self.name = name
         self.responder = responder
@@ -43,6 +51,10 @@ class FakeLLM:
         """Report the prompt's tokens (one per four characters). A benchmark of the engine turns
         it off: reading a long history's every character is a model's work, and cost a fifth
         of the engine's CPU there. Its completions then say 0 prompt tokens."""
+        self.scorer = scorer
+        """What ``score`` answers for each continuation (tests make some texts likelier)."""
+        self.scored: list[str] = []
+        """Every continuation scored, in order."""
         self.prompts: list[list[ChatMessage]] = []
         self.options: list[GenerationOptions] = []
         """The options of every call, in order (temperatures, schemas, conversation ids)."""
@@ -76,6 +88,13 @@ class FakeLLM:
                 await on_token(piece)
         prompt_tokens = _tokens_in(len("".join(map(_content, messages)))) if self.count_prompt else 0
         return Completion(text, self.name, prompt_tokens, self.count_tokens(text))
+
+    async def score(self, context: str, continuations: Sequence[str]) -> list[float]:
+        """``scorer(context, continuation)`` for each continuation (``ScoresText``)."""
+        if self.failure is not None:
+            raise BackendUnavailable(self.failure)
+        self.scored.extend(continuations)
+        return [self.scorer(context, text) for text in continuations]
 
     def count_tokens(self, text: str) -> int:
         """Roughly one token per four characters."""
