@@ -1,4 +1,9 @@
-"""proofread: the model corrects at temperature 0; code decides "No errors found" and builds the redline."""
+"""proofread: the model drafts a correction at temperature 0; code checks it and builds the redline.
+
+The draft's changes compete with a spelling pass and confusion sets, ranked by the model's
+log-probability, and the result gets a second pass (``skills.corrections``). "No errors found" is
+said only when that second look agrees and the dictionary knows every word.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,15 @@ import re
 from html import escape
 from typing import Literal, TypedDict
 
-from conversation.llm.base import ChatMessage, GenerationOptions
+from conversation.llm.base import ChatMessage, Completion, GenerationOptions
 from conversation.types import Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
+from skills.corrections.checking import CheckedCorrection, check_correction
 from skills.prompts import load_prompts, unwrap
 from skills.proofread_request import asks_for_proofreading, split_request
 
 NO_ERRORS = "No errors found"
+NO_CORRECTIONS = "I found nothing to correct, but the dictionary does not know"
 _REWRITE = re.compile(r"^for\s+(?P<audience>[^:]+):\s*(?P<text>.+)$", re.IGNORECASE | re.DOTALL)
 _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 _MARKDOWN = re.compile(r"[\\*_~`|]")
@@ -149,8 +156,10 @@ class ProofreadSkill:
     name = "proofread"
     description = "Correct spelling and grammar and show a redline of the changes."
 
-    def __init__(self, max_tokens: int = 768) -> None:
+    def __init__(self, max_tokens: int = 768, check_drafts: bool = True) -> None:
         self.max_tokens = max_tokens
+        self.check_drafts = check_drafts
+        """False: the model's first draft is sent unchecked (the baseline ``eval skills`` compares)."""
         self.prompts = load_prompts("proofread")
 
     def recognises(self, text: str) -> bool:
@@ -170,16 +179,49 @@ class ProofreadSkill:
         if rewrite is not None:
             text = rewrite.group("text").strip()
             system = self.prompts["rewrite_system"].format(audience=rewrite.group("audience").strip())
-        else:
-            system = self.prompts["proofread_system"]
+            messages, completion = await self._draft(request, system, text)
+            reply = self._reply(text, unwrap(completion.text))
+            return SkillResponse([reply], prompt=render_prompt(messages), completion=completion)
+        system = self.prompts["proofread_system"]
+        messages, completion = await self._draft(request, system, text)
+        output = unwrap(completion.text)
+        if not output or not self.check_drafts:
+            return SkillResponse(
+                [self._reply(text, output)], prompt=render_prompt(messages), completion=completion
+            )
+        first = output
+
+        async def draft(current: str) -> str:
+            found = (
+                first if current == text else unwrap((await self._draft(request, system, current))[1].text)
+            )
+            return current if found.rstrip(".") == NO_ERRORS else without_trivial_changes(current, found)
+
+        checked = await check_correction(text, draft, request.llm, self.prompts["scoring_context"])
+        reply = self._checked_reply(text, checked)
+        return SkillResponse([reply], prompt=render_prompt(messages), completion=completion)
+
+    async def _draft(
+        self, request: SkillRequest, system: str, text: str
+    ) -> tuple[list[ChatMessage], Completion]:
         messages = [
             ChatMessage("system", system),
             ChatMessage("user", self.prompts["user"].format(text=text)),
         ]
         options = GenerationOptions(temperature=0.0, max_tokens=self.max_tokens)
-        completion = await request.llm.complete(messages, options)
-        reply = self._reply(text, unwrap(completion.text))
-        return SkillResponse([reply], prompt=render_prompt(messages), completion=completion)
+        return messages, await request.llm.complete(messages, options)
+
+    def _checked_reply(self, text: str, checked: CheckedCorrection) -> Reply:
+        """A checked correction and its redline; "No errors found" only when nothing changed or is unknown."""
+        if same_text(checked.corrected, text):
+            if checked.unknown:
+                words = ", ".join(f"'{word}'" for word in dict.fromkeys(checked.unknown))
+                shown = f"{NO_CORRECTIONS} {words}."
+                return Reply(shown, skill=self.name, data={"corrected": text, "diff": _unchanged(text)})
+            return Reply(NO_ERRORS, skill=self.name, data={"corrected": text, "diff": _unchanged(text)})
+        diff = redline(text, checked.corrected)
+        shown = correction_text(checked.corrected, render_redline_markdown(diff))
+        return Reply(shown, skill=self.name, data={"corrected": checked.corrected, "diff": diff})
 
     def _reply(self, text: str, output: str) -> Reply:
         """The model's output as a correction with its redline, "No errors found", or a notice."""
@@ -187,11 +229,14 @@ class ProofreadSkill:
             return Reply("Sorry, the model returned no text; please try again.", skill=self.name, notice=True)
         corrected = without_trivial_changes(text, output)
         if output.rstrip(".") == NO_ERRORS or same_text(corrected, text):
-            diff: RedlineDiff = [{"op": "equal", "text": text}]
-            return Reply(NO_ERRORS, skill=self.name, data={"corrected": text, "diff": diff})
+            return Reply(NO_ERRORS, skill=self.name, data={"corrected": text, "diff": _unchanged(text)})
         diff = redline(text, corrected)
         shown = correction_text(corrected, render_redline_markdown(diff))
         return Reply(shown, skill=self.name, data={"corrected": corrected, "diff": diff})
+
+
+def _unchanged(text: str) -> RedlineDiff:
+    return [{"op": "equal", "text": text}]
 
 
 def _plain_style(text: str) -> str:
