@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     """ISO 639-1 codes the translate skill's detector chooses from; None means all 75 lingua knows."""
     team_languages: list[str] = Field(default_factory=lambda: ["en"])
     """What the translate skill translates into when no target is given."""
+    check_drafts: bool = True
+    """Translate and proofread check the model's first draft before sending it (invariants and
+    back-translation; a spelling pass, confusion sets and a second pass). False sends the first
+    draft unchecked: faster, and the baseline that ``chatwright eval skills --baseline`` compares."""
+    translate_candidates: int = Field(3, ge=1, le=8)
+    """How many translations the translate skill may make of one text before keeping the best."""
     reply_temperature: float = Field(0.7, ge=0, le=2)
     """Sampling temperature of /reply drafts (variety is wanted there)."""
     customer_service_contact: str = "our customer service team"

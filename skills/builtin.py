@@ -16,6 +16,7 @@ from skills.order import OrderSink, OrderSkill, WebhookPolicy
 from skills.proofread import ProofreadSkill
 from skills.reply import ReplySkill
 from skills.translate import DEFAULT_LANGUAGES, TranslateSkill
+from skills.translate.checking import TranslationChecker
 from storage.admin_store import AdminStore
 from storage.orders import OrderStore
 
@@ -50,12 +51,15 @@ def translate(context: SkillContext) -> TranslateSkill:
     """Translation between the configured languages."""
     settings = context.settings
     detected = tuple(settings.detect_languages or DEFAULT_LANGUAGES)
-    return WarmTranslateSkill(detected, tuple(settings.team_languages))
+    checker = TranslationChecker(candidates=settings.translate_candidates)
+    return WarmTranslateSkill(
+        detected, tuple(settings.team_languages), checker=checker, check_drafts=settings.check_drafts
+    )
 
 
-def proofread(_context: SkillContext) -> ProofreadSkill:
+def proofread(context: SkillContext) -> ProofreadSkill:
     """Proofreading with a redline."""
-    return ProofreadSkill()
+    return ProofreadSkill(check_drafts=context.settings.check_drafts)
 
 
 def reply(context: SkillContext) -> ReplySkill:

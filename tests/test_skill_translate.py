@@ -32,7 +32,8 @@ async def ask(skill: TranslateSkill, llm: LLM, text: str) -> SkillResponse:
 
 @pytest.fixture(scope="module")
 def skill() -> TranslateSkill:
-    return TranslateSkill(team_languages=("en", "fr"))
+    """The single-draft path (checks are specified in test_translate_checks.py)."""
+    return TranslateSkill(team_languages=("en", "fr"), check_drafts=False)
 
 
 @pytest.mark.parametrize(("code", "text"), SAMPLES.items())

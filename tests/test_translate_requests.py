@@ -24,7 +24,7 @@ ENGLISH = "Good morning everyone, the meeting starts at ten."
 
 @pytest.fixture(scope="module")
 def skill() -> TranslateSkill:
-    return TranslateSkill(team_languages=("en",))
+    return TranslateSkill(team_languages=("en",), check_drafts=False)
 
 
 def target_of(messages: Sequence[ChatMessage]) -> str:
@@ -190,7 +190,7 @@ async def test_a_text_already_in_the_only_team_language_gets_one_sentence_and_no
 
 
 async def test_a_text_already_in_the_target_goes_into_the_other_team_languages() -> None:
-    skill = TranslateSkill(team_languages=("en", "de"))
+    skill = TranslateSkill(team_languages=("en", "de"), check_drafts=False)
     response = await ask(skill, by_target(), f"Translate into English: {ENGLISH}")
 
     assert response.replies[0].text.splitlines() == [
@@ -254,7 +254,7 @@ async def test_the_real_model_translation_names_the_detected_source(tmp_path: Pa
 
     backend = small_model(tmp_path)
     try:
-        response = await ask(TranslateSkill(max_tokens=24), backend, POLISH)
+        response = await ask(TranslateSkill(max_tokens=24, check_drafts=False), backend, POLISH)
     finally:
         await backend.aclose()
 

@@ -15,6 +15,7 @@ from conversation.llm.base import ChatMessage, Completion, GenerationOptions
 from conversation.types import Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
 from skills.prompts import load_prompts, unwrap
+from skills.translate.checking import TranslationChecker, unsure_note
 from skills.translate.languages import (
     DEFAULT_LANGUAGES,
     Detection,
@@ -49,6 +50,8 @@ class TranslateSkill:
         languages: tuple[str, ...] = DEFAULT_LANGUAGES,
         team_languages: tuple[str, ...] = ("en",),
         max_tokens: int = 512,
+        checker: TranslationChecker | None = None,
+        check_drafts: bool = True,
     ) -> None:
         self.detector = Detector(languages)
         team = [language_named(code) for code in team_languages]
@@ -57,6 +60,9 @@ class TranslateSkill:
         self.team_languages = [lang for lang in team if lang is not None]
         self.max_tokens = max_tokens
         self.prompts = load_prompts("translate")
+        self.checker = checker or TranslationChecker()
+        self.check_drafts = check_drafts
+        """False: the model's first draft is sent unchecked (the baseline ``eval skills`` compares)."""
 
     def recognises(self, text: str) -> bool:
         """True for a translation request with its text, or a follow-up naming a language ("in German?")."""
@@ -110,7 +116,9 @@ class TranslateSkill:
             if not targets:
                 return SkillResponse([Reply(lines[0], skill=self.name, data=_detected(detection))])
         source = display_name(known) if known is not None else "the original language"
+        source_code = code_of(detection.language) if detection is not None else "und"
         results: dict[str, str] = {}
+        checks: dict[str, dict[str, Any]] = {}
         prompts: list[str] = []
         completion: Completion | None = None
         for target, register in product(targets, asked.registers or ("",)):
@@ -119,13 +127,41 @@ class TranslateSkill:
                 target=display_name(target),
                 register=self.prompts[f"register_{register}"] if register else "",
             )
-            output, completion, prompt = await self._ask(request, system, asked.text)
+
+            async def translate(keep: str, temperature: float, system: str = system) -> str:
+                nonlocal completion
+                hint = self.prompts["keep"].format(items=keep) if keep else ""
+                output, completion, prompt = await self._ask(request, system + hint, asked.text, temperature)
+                prompts.append(prompt)
+                return output
+
             key = f"{code_of(target)}-{register}" if len(asked.registers) > 1 else code_of(target)
-            results[key] = output
-            prompts.append(prompt)
             label = f"{display_name(target)} ({register})" if register else display_name(target)
-            lines.append(f"{_source_label(detection)} \u2192 {label}: {output}")
+            if not self.check_drafts:
+                results[key] = await translate("", 0.0)
+                lines.append(f"{_source_label(detection)} \u2192 {label}: {results[key]}")
+                continue
+            back_system = self.prompts["translate_system"].format(
+                source=display_name(target), target=source if known is not None else "English", register=""
+            )
+
+            async def back(output: str, back_system: str = back_system) -> str:
+                return (await self._ask(request, back_system, output, 0.0))[0]
+
+            checked = await self.checker.translate(asked.text, source_code, code_of(target), translate, back)
+            results[key] = checked.best.text
+            checks[key] = {
+                "sure": checked.sure,
+                "problems": list(checked.best.problems),
+                "similarity": round(checked.best.similarity, 3),
+                "candidates": checked.tried,
+            }
+            if not checked.sure:
+                label = f"{label}, unsure ({unsure_note(checked.best)})"
+            lines.append(f"{_source_label(detection)} \u2192 {label}: {results[key]}")
         data = {**_detected(detection), "translations": results}
+        if checks:
+            data["checks"] = checks
         return SkillResponse(
             [Reply("\n".join(lines), skill=self.name, data=data)],
             prompt="\n\n".join(prompts),
@@ -157,12 +193,14 @@ class TranslateSkill:
         system = self.prompts["format_system"].format(target=target)
         return await self._rewrite(request, system, text, {"format": target})
 
-    async def _ask(self, request: SkillRequest, system: str, text: str) -> tuple[str, Completion, str]:
+    async def _ask(
+        self, request: SkillRequest, system: str, text: str, temperature: float = 0.0
+    ) -> tuple[str, Completion, str]:
         messages = [
             ChatMessage("system", system),
             ChatMessage("user", self.prompts["user"].format(text=text)),
         ]
-        options = GenerationOptions(temperature=0.0, max_tokens=self.max_tokens)
+        options = GenerationOptions(temperature=temperature, max_tokens=self.max_tokens)
         completion = await request.llm.complete(messages, options)
         return unwrap(completion.text), completion, render_prompt(messages)
 
