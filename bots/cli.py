@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     skills = evaluations.add_parser("skills", help="labelled cases per skill: pass rate, time per turn")
     skills.add_argument("--cases", type=Path, help="a TOML file of cases (default: the shipped set)")
     skills.add_argument("--skill", action="append", help="only this skill's cases (repeatable)")
+    skills.add_argument(
+        "--baseline",
+        action="store_true",
+        help="first run the cases with drafts unchecked (check_drafts=false), then as configured",
+    )
     skills.set_defaults(command=_eval_skills)
     add_eval_conversations_command(evaluations)
     add_eval_orders_command(evaluations)

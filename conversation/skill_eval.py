@@ -74,13 +74,23 @@ class Check(BaseModel):
         return failed
 
 
+class Reference(BaseModel):
+    """A reference answer: the meaning score is chrF (sacrebleu) of the field against it."""
+
+    field: str
+    text: str
+
+
 class SkillCase(BaseModel):
     """A labelled conversation for one skill."""
 
     skill: str
     name: str
+    group: str = ""
+    """What the case measures within its skill (an error type, a language); reported per group."""
     turns: list[str] = Field(min_length=1)
     checks: list[Check] = Field(min_length=1)
+    reference: Reference | None = None
 
 
 class DetectCase(BaseModel):
@@ -106,6 +116,8 @@ class CaseResult:
     turn_seconds: list[float]
     first_output_seconds: list[float] = field(default_factory=list)
     """Per turn: from the message until the first text of its answer (streamed or whole)."""
+    meaning: float | None = None
+    """chrF (0-100) of the answer against the case's reference, when it has one."""
 
     @property
     def passed(self) -> bool:
@@ -172,6 +184,18 @@ class SkillEvalReport:
             f"| {r.p50_first_output_s:.2f} s |"
             for r in self.scores()
         ]
+        groups = group_scores(self.results)
+        if groups:
+            lines += [
+                "",
+                "| skill / group | cases | passed | pass rate | meaning (chrF) | mean time per turn |",
+                "|---|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| {g.skill} / {g.group} | {g.cases} | {g.passed} | {share(g.passed, g.cases):.0%} "
+                f"| {'' if g.meaning is None else f'{g.meaning:.1f}'} | {g.mean_turn_s:.2f} s |"
+                for g in groups
+            ]
         failed = [r for r in self.results if not r.passed]
         lines += [f"FAILED {r.case.skill} / {r.case.name}: {'; '.join(r.failures)}" for r in failed]
         lines += [
@@ -180,6 +204,43 @@ class SkillEvalReport:
             if found != case.language
         ]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupScore:
+    """One group's row: pass rate, mean meaning score (None without references), time per turn."""
+
+    skill: str
+    group: str
+    cases: int
+    passed: int
+    meaning: float | None
+    mean_turn_s: float
+
+
+def group_scores(results: Sequence[CaseResult]) -> list[GroupScore]:
+    """One row per (skill, group) of the cases that name a group, then one per skill of them all."""
+    keys = dict.fromkeys((r.case.skill, r.case.group) for r in results if r.case.group)
+    rows = [
+        _group_row(skill, group, [r for r in results if (r.case.skill, r.case.group) == (skill, group)])
+        for skill, group in keys
+    ]
+    for skill in dict.fromkeys(skill for skill, _ in keys):
+        rows.append(_group_row(skill, "all", [r for r in results if r.case.skill == skill and r.case.group]))
+    return rows
+
+
+def _group_row(skill: str, group: str, mine: Sequence[CaseResult]) -> GroupScore:
+    meanings = [r.meaning for r in mine if r.meaning is not None]
+    turns = [s for r in mine for s in r.turn_seconds]
+    return GroupScore(
+        skill,
+        group,
+        len(mine),
+        sum(r.passed for r in mine),
+        statistics.fmean(meanings) if meanings else None,
+        statistics.fmean(turns) if turns else 0.0,
+    )
 
 
 def load_cases(path: Path | None = None) -> CaseFile:
@@ -267,7 +328,18 @@ async def _run_case(engine: Engine, sink: ReplyCollector, number: int, case: Ski
             failure = f"turn {turn + 1} answered with a notice: {' '.join(notices)}"
             return CaseResult(case, [failure], seconds, first)
     failures = [f for check in case.checks for f in check.failures(replies)]
-    return CaseResult(case, failures, seconds, first)
+    meaning = None
+    if case.reference is not None:
+        answer = _field(replies, case.reference.field)
+        meaning = chrf(str(answer or ""), case.reference.text)
+    return CaseResult(case, failures, seconds, first, meaning)
+
+
+def chrf(answer: str, reference: str) -> float:
+    """Sentence chrF (0-100) of ``answer`` against ``reference``, by sacrebleu."""
+    from sacrebleu.metrics.chrf import CHRF  # noqa: PLC0415 - only cases with references need it
+
+    return float(CHRF().sentence_score(answer, [reference]).score)
 
 
 def _field(replies: Sequence[Reply], path: str) -> Any:

@@ -53,7 +53,7 @@ def test_the_shipped_cases_cover_every_skill() -> None:
 async def test_with_an_echoing_model_code_decided_checks_pass_and_model_decided_ones_fail(
     tmp_path: Path,
 ) -> None:
-    settings = load_settings(data_dir=tmp_path, model="fake")
+    settings = load_settings(data_dir=tmp_path, model="fake", check_drafts=False)
     database = migrated_database(settings.resolved_database_url)
 
     rates = await run_skill_eval(FakeLLM(), settings, record_to=database)
