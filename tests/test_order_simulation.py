@@ -235,6 +235,20 @@ def test_the_customer_corrects_a_summary_that_misses_an_item_once_then_confirms(
     assert second is not None and second.purpose == "confirm"
 
 
+def test_a_summary_for_pickup_when_the_customer_wants_delivery_is_corrected() -> None:
+    talker = customer(PEPPERONI_AND_COKES, style="all_at_once")
+    talker.opening()
+    summary = (
+        "Here is your order for pickup:\n- large pepperoni pizza with mushrooms: 14.45\n"
+        "- 2 x small coke: 2.00\n"
+        "Total: 16.45 USD\nShall I place the order?"
+    )
+
+    fix = talker.answer(summary)
+
+    assert fix is not None and fix.purpose == "correction" and "deliver" in fix.text.lower()
+
+
 def moon(_messages: Sequence[ChatMessage]) -> str:
     return "The moon is made of cheese."
 

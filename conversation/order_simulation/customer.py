@@ -288,6 +288,9 @@ class Customer:
         extra = self.goal.extra
         if extra is not None and first_mentioned(summary, {extra.item: names_of(self.menu, extra.item)}):
             return self.phrasing.say(finishing.not_removed, name=self.phrasing.name(extra))
+        wanted = self.cues.delivery_words if self.goal.fulfilment == "delivery" else self.cues.pickup_words
+        if not any(word in summary.lower() for word in wanted):
+            return self._fulfilment().text
         total = stated_total(summary, self.cues)
         if total is not None and total != expected_total(self.menu, self.goal.lines):
             items = self.phrasing.items(list(self.goal.lines), detail=True)

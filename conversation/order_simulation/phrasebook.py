@@ -106,6 +106,8 @@ class Cues(BaseModel):
     toppings: list[str]
     anything_else: list[str]
     not_understood: list[str]
+    pickup_words: list[str]
+    delivery_words: list[str]
     total: list[str]
 
 
