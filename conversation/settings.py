@@ -166,6 +166,11 @@ class Settings(BaseSettings):
     """Bot token; Discord is enabled when this is set."""
     discord_bot_channels: list[str] = Field(default_factory=list)
     """Guild channel ids where the bot answers every message, not only mentions."""
+    discord_api_url: str = ""
+    """Discord's REST API base URL, e.g. http://127.0.0.1:9000/api/v10; empty: discord.py's own
+    (https://discord.com/api/v10). discord.py keeps it per process, so all clients share it."""
+    discord_gateway_url: str = ""
+    """Discord's gateway websocket URL; empty: discord.py's own (wss://gateway.discord.gg/)."""
     # -- training: nightly LoRA fine-tune, evaluation and promotion (training/) --
     training_schedule: str = Field("03:00", pattern=r"^(off|([01]\d|2[0-3]):[0-5]\d)$")
     """Local time of the nightly run in `chatwright run` (HH:MM), or "off"."""

@@ -10,9 +10,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
-import yarl
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
 from bots.discord import DiscordAdapter, rejoin_pages
 from conversation import Engine, EngineLimits, Reply, Scope, Settings, load_settings
@@ -60,15 +57,13 @@ class DiscordBot:
 
 
 @asynccontextmanager
-async def discord_bot(
-    database_url: str, llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[DiscordBot]:
+async def discord_bot(database_url: str, llm: FakeLLM) -> AsyncIterator[DiscordBot]:
     """discord.py pointed at a fake Discord, the adapter logged in and the gateway session ready."""
     async with FakeDiscord() as fake:
-        monkeypatch.setattr(Route, "BASE", fake.api_url)
-        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
         engine = make_engine(database_url, llm, EngineLimits(retry_after_s=60))
-        settings = load_settings(discord_token="fake-token", discord_bot_channels=[str(BOTS_ID)])
+        settings = load_settings(
+            discord_token="fake-token", discord_bot_channels=[str(BOTS_ID)], **fake.settings()
+        )
         adapter = with_commands(engine, settings, ("translate", "order", "optout"))
         await engine.start()
         await adapter.start()
@@ -88,10 +83,8 @@ def with_commands(engine: Engine, settings: Settings, names: tuple[str, ...]) ->
 
 
 @pytest.fixture
-async def bot(
-    database_url: str, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[DiscordBot]:
-    async with discord_bot(database_url, fake_llm, monkeypatch) as harness:
+async def bot(database_url: str, fake_llm: FakeLLM) -> AsyncIterator[DiscordBot]:
+    async with discord_bot(database_url, fake_llm) as harness:
         yield harness
 
 
@@ -220,10 +213,10 @@ class TricklingLLM(FakeLLM):
 
 
 async def test_a_streamed_answer_is_edited_into_one_message_at_most_once_a_second(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str,
 ) -> None:
     answer = " ".join(f"token{n}" for n in range(20))
-    async with discord_bot(database_url, TricklingLLM(lambda _m: answer), monkeypatch) as bot:
+    async with discord_bot(database_url, TricklingLLM(lambda _m: answer)) as bot:
         await bot.say_and_settle(bot.discord.message("stream it"), DM_ID)
 
         first, *edits = [

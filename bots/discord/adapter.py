@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 
 import discord
-from discord import app_commands
 from starlette.routing import BaseRoute
 
 from bots.discord.commands import discord_commands
@@ -18,7 +16,10 @@ from bots.discord.events import (
     feedback_from_reaction,
     message_from_discord,
 )
+from bots.discord.gateway import SupervisedGateway, use_endpoints
 from bots.discord.sink import DiscordSink
+from bots.discord.tree import ChatwrightTree
+from bots.health import Health
 from conversation import BadInput, ConfigError, Engine, Message, Settings
 from conversation.commands import slash_commands
 
@@ -51,6 +52,7 @@ class DiscordAdapter:
 
     def __init__(self, engine: Engine, settings: Settings, client: discord.Client | None = None) -> None:
         self.engine = engine
+        use_endpoints(settings.discord_api_url, settings.discord_gateway_url)
         self.client = client or (
             discord.AutoShardedClient(
                 intents=chatwright_intents(),
@@ -60,14 +62,15 @@ class DiscordAdapter:
             if settings.discord_shard_count
             else discord.Client(intents=chatwright_intents())
         )
-        self.tree = app_commands.CommandTree(self.client)
-        for command in discord_commands(slash_commands(engine.router), self.receive_command):
+        commands = slash_commands(engine.router)
+        self.tree = ChatwrightTree(self.client, commands)
+        for command in discord_commands(commands, self.receive_command):
             self.tree.add_command(command)
         self.sink = DiscordSink(self.client)
         engine.register_sink(PLATFORM, self.sink)
         self._token = settings.discord_token
         self._bot_channels = frozenset(settings.discord_bot_channels)
-        self._gateway: asyncio.Task[None] | None = None
+        self.gateway = SupervisedGateway(self.client)
         self._listen()
 
     def routes(self) -> Sequence[BaseRoute]:
@@ -85,14 +88,16 @@ class DiscordAdapter:
         except BaseException:
             await self.client.close()
             raise
-        self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
-        self._gateway.add_done_callback(_report_gateway_end)
+        self.gateway.start()
 
     async def stop(self) -> None:
         """Close the gateway and HTTP session."""
         await self.client.close()
-        if self._gateway is not None:
-            await asyncio.gather(self._gateway, return_exceptions=True)
+        await self.gateway.stop()
+
+    def health(self) -> Health:
+        """The gateway connection's state (see ``SupervisedGateway``)."""
+        return self.gateway.health()
 
     async def receive_message(self, message: discord.Message) -> None:
         """Submit a gateway message the bot should answer; typing shows once the inbox has it."""
@@ -150,8 +155,3 @@ class DiscordAdapter:
         self.client.event(on_message)
         self.client.event(on_raw_reaction_add)
         self.client.event(on_raw_reaction_remove)
-
-
-def _report_gateway_end(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and (error := task.exception()) is not None:
-        log.error("Discord gateway connection ended: %s", error, exc_info=error)

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bots.health import Health, State
 from bots.slack.events import (
     PLATFORM,
     Addressed,
@@ -144,6 +145,23 @@ class SlackAdapter:
         if self._owns_client and self.client.session is not None:
             await self.client.session.close()
             self.client.session = None
+
+    def health(self) -> Health:
+        """Over HTTP Slack calls in: up. Over Socket Mode: whether the websocket is open.
+
+        slack_sdk's Socket Mode client reconnects by itself; a closed client is down for good.
+        """
+        if not self.socket_mode:
+            return Health(State.UP)
+        if self._socket is None:
+            return Health(State.STARTING)
+        client = self._socket.client
+        session = getattr(client, "current_session", None)
+        if client.closed:
+            return Health(State.DOWN, "the Socket Mode client was closed")
+        if session is None or session.closed:
+            return Health(State.RECONNECTING, "the Socket Mode websocket is closed")
+        return Health(State.UP)
 
     async def on_reaction_feedback(self, feedback: ReactionFeedback) -> None:
         """Store a thumbs up/down (or its removal) on one of the bot's replies as the user's vote."""

@@ -1,4 +1,4 @@
-"""The ASGI app: the web chat page, its streaming API, login links and /healthz.
+"""The ASGI app: the web chat page, its streaming API, login links, /healthz and /readyz.
 
 Who is talking comes from the session (``bots.web.sessions``); each tab is one conversation of
 that user (its ``conversation`` id is the scope's thread), so a session sees and continues only
@@ -32,6 +32,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bots.adapter import PlatformAdapter
+from bots.health import ReportsHealth, State
 from bots.web.guard import BadRequest, check_origin, read_body
 from bots.web.sessions import Sessions, WebAccess
 from bots.web.sink import WebChatSink
@@ -75,18 +76,34 @@ def create_app(
                 await adapter.stop()
 
     async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok", "model": engine.llm.name})
+        """Alive unless an adapter is down for good (503: restart the process)."""
+        return _health_response(engine, adapters, unhealthy={State.DOWN})
+
+    async def readyz(_request: Request) -> Response:
+        """Ready when every adapter is connected (503 while one starts or reconnects)."""
+        return _health_response(engine, adapters, unhealthy=set(State) - {State.UP})
 
     access = access or WebAccess()
     chat_routes = _web_chat_routes(engine, access) if access.enabled else []
     return Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             *chat_routes,
             *(route for adapter in adapters for route in adapter.routes()),
         ],
         lifespan=lifespan,
     )
+
+
+def _health_response(engine: Engine, adapters: Sequence[PlatformAdapter], unhealthy: set[State]) -> Response:
+    """``{"status", "model", "adapters": {platform: {"state", "detail"}}}``, 503 when one is unhealthy."""
+    states = {a.platform: a.health() for a in adapters if isinstance(a, ReportsHealth)}
+    failing = any(health.state in unhealthy for health in states.values())
+    body: dict[str, Any] = {"status": "unavailable" if failing else "ok", "model": engine.llm.name}
+    if states:
+        body["adapters"] = {platform: health.as_json() for platform, health in states.items()}
+    return JSONResponse(body, status_code=503 if failing else 200)
 
 
 def _web_chat_routes(engine: Engine, access: WebAccess) -> list[BaseRoute]:

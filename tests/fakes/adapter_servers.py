@@ -97,7 +97,9 @@ def point_discord_py_at(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> N
 @asynccontextmanager
 async def serve_discord(fake: FakeDiscord, engine: Engine) -> AsyncIterator[DiscordAdapter]:
     """Run ``engine`` with the configured Discord adapter through the app's lifespan until the block ends."""
-    settings = load_settings(discord_token="fake-token", discord_bot_channels=[str(BOTS_ID)])
+    settings = load_settings(
+        discord_token="fake-token", discord_bot_channels=[str(BOTS_ID)], **fake.settings()
+    )
     adapters = configured_adapters(engine, settings)
     app = create_app(engine, adapters)
     sessions = len(fake.identifies) + len(fake.resumes)

@@ -1,8 +1,8 @@
 """FakeDiscord: a local Discord REST API and gateway on 127.0.0.1 that the real discord.py talks to.
 
-Point discord.py at it with ``discord.http.Route.BASE = fake.api_url`` and
-``DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)`` (``GET /gateway/bot`` answers
-with the same URL, so sharded clients find it too). This module is the REST half and the event
+Point the adapter at it with the settings ``discord_api_url=fake.api_url`` and
+``discord_gateway_url=fake.gateway_url`` (``fake.settings()``; ``GET /gateway/bot`` answers with
+the same URL, so sharded clients find it too). This module is the REST half and the event
 payloads tests dispatch; the gateway is ``FakeGateway`` and the fixed ids and objects are in
 ``discord_objects``.
 
@@ -105,6 +105,10 @@ class FakeDiscord(FakeGateway):
         self._socket.close()
 
     # -- what tests do ------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, str]:
+        """The settings that point discord.py (through the adapter) at this fake."""
+        return {"discord_api_url": self.api_url, "discord_gateway_url": self.gateway_url}
 
     def rate_limit(self, method: str, path: str, times: int = 1, retry_after: float = 0.2) -> None:
         """Answer the next ``times`` calls to ``method path`` (a regex) with 429."""

@@ -2,10 +2,10 @@
 
 HELLO, IDENTIFY -> READY (with ``resume_gateway_url`` pointing back here) and one GUILD_CREATE per
 guild, heartbeat ACKs, numbered dispatches (``dispatch``), a dropped connection
-(``drop_connection``) and RESUME with replay of the events after the client's sequence, or from an
-earlier one to imitate Discord delivering an event twice. Frames are compressed (zstd-stream or
-zlib-stream) when the client asks for it, as discord.py does by default (zstd when ``zstandard`` is
-installed).
+(``drop_connection``, with a close code) and RESUME with replay of the events after the client's
+sequence, or from an earlier one to imitate Discord delivering an event twice. Frames are
+compressed (zstd-stream or zlib-stream) when the client asks for it, as discord.py does by
+default (zstd when ``zstandard`` is installed).
 """
 
 from __future__ import annotations
@@ -76,12 +76,16 @@ class FakeGateway:
             await self._connection.send(payload)
         return self._sequence
 
-    async def drop_connection(self, replay_from: int | None = None) -> None:
-        """Close the gateway connection; on RESUME, replay events after ``replay_from`` too."""
+    async def drop_connection(self, replay_from: int | None = None, *, code: int = 4000) -> None:
+        """Close the gateway connection; on RESUME, replay events after ``replay_from`` too.
+
+        ``code`` 4000 is "unknown error, reconnect"; 4004 ("authentication failed") is one after
+        which Discord expects no reconnect (discord.py closes the client).
+        """
         self._replay_from = replay_from
         connection, self._connection = self._connection, None
         if connection is not None:
-            await connection.socket.close(code=4000, message=b"dropped by the test")
+            await connection.socket.close(code=code, message=b"dropped by the test")
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket_ = web.WebSocketResponse()
