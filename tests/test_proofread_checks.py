@@ -96,7 +96,9 @@ async def test_the_corrected_text_gets_a_second_look_until_nothing_changes() -> 
     assert response.replies[0].data is not None
     assert response.replies[0].data["corrected"] == "He and I have homework."
     asked = [text_of(prompt) for prompt in llm.prompts]
-    assert asked == ["Me and him has homework.", "He and I have homework."], "the model's own draft is not re-sent"
+    assert asked == ["Me and him has homework.", "He and I have homework."], (
+        "the model's own draft is not re-sent"
+    )
 
 
 async def test_without_checks_the_first_draft_is_sent_as_before() -> None:

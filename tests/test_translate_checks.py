@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,25 @@ def test_invariants_lost_changed_or_added_are_named(
 ) -> None:
     found = broken_invariants(invariants_of(source, "en"), invariants_of(target, language), target)
     assert sorted(found) == sorted(problems)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+async def test_the_real_model_path_checks_a_translation_and_says_how_sure_it_is(tmp_path: Path) -> None:
+    from tests.fakes.models import small_model
+
+    backend = small_model(tmp_path)
+    skill = TranslateSkill(max_tokens=32, checker=TranslationChecker(candidates=2))
+    text = f"to French: {SOURCE}"
+    try:
+        message = Message(platform="test", user="u1", text=text, event_id="e", channel="c1")
+        response = await skill.handle(SkillRequest(message, text, [], {}, backend))
+    finally:
+        await backend.aclose()
+
+    (reply,) = response.replies
+    assert reply.data is not None
+    check = reply.data["checks"]["fr"]
+    assert check["candidates"] in {1, 2} and 0.0 <= check["similarity"] <= 1.0001
+    assert ("unsure" in reply.text) == (not check["sure"])
+    assert check["sure"] == (not check["problems"] and check["similarity"] >= 0.8)
