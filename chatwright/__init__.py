@@ -8,7 +8,17 @@ Write a skill as a class (``name``, ``description``, ``async handle(request)``) 
 
 from bots.adapter import PlatformAdapter
 from bots.platforms import AdapterFactory
-from conversation import BadInput, ConfigError, Engine, Message, Reply, ReplySink, Settings, SkillError
+from conversation import (
+    BadInput,
+    Choice,
+    ConfigError,
+    Engine,
+    Message,
+    Reply,
+    ReplySink,
+    Settings,
+    SkillError,
+)
 from conversation.commands import SlashCommand, slash_commands
 from conversation.limits import OverLimit
 from conversation.llm.base import LLM, ChatMessage, Completion, GenerationOptions
@@ -31,6 +41,7 @@ __all__ = [
     "BackgroundWork",
     "BadInput",
     "ChatMessage",
+    "Choice",
     "Completion",
     "ConfigError",
     "Engine",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from conversation.delivery import ReplySink
 from conversation.errors import BackendUnavailable, BadInput, ChatwrightError, ConfigError, SkillError
 from conversation.settings import Settings, load_settings
-from conversation.types import Message, Reply, Scope
+from conversation.types import Choice, Message, Reply, Scope
 
 if TYPE_CHECKING:
     from conversation.engine import Engine, EngineLimits, Submission
@@ -21,6 +21,7 @@ __all__ = [
     "BackendUnavailable",
     "BadInput",
     "ChatwrightError",
+    "Choice",
     "ConfigError",
     "Engine",
     "EngineLimits",

@@ -68,6 +68,20 @@ _MESSAGE_FIELDS = ("platform", "user", "text", "event_id", "channel", "team", "t
 
 
 @dataclass(frozen=True, slots=True)
+class Choice:
+    """An answer the person may give with one press instead of typing it.
+
+    Platforms with buttons (Discord, Slack) show one per choice; pressing it sends ``text`` as the
+    person's message in the same conversation, so the skill reads it as if it had been typed.
+    """
+
+    label: str
+    text: str
+    style: str = "secondary"
+    """"primary", "secondary" or "danger" (how prominent the button is)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One outgoing answer: text, plus optional structured data and the skill that made it."""
 
@@ -78,13 +92,21 @@ class Reply:
     """True for system notices (backend down, bad input) rather than answers."""
     ephemeral: bool = False
     """Shown to the asking user only, where the platform can (admin and privacy commands)."""
+    choices: tuple[Choice, ...] = ()
+    """Answers offered as buttons (e.g. Place / Cancel under an order summary); typing works too."""
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-serialisable form, stored in the outbox."""
-        record = {"text": self.text, "skill": self.skill, "data": self.data, "notice": self.notice}
-        return record | {"ephemeral": True} if self.ephemeral else record
+        record: dict[str, Any] = {"text": self.text, "skill": self.skill, "data": self.data}
+        record["notice"] = self.notice
+        if self.ephemeral:
+            record["ephemeral"] = True
+        if self.choices:
+            record["choices"] = [[c.label, c.text, c.style] for c in self.choices]
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Reply:
         """Inverse of :meth:`to_record`."""
-        return cls(**record)
+        choices = tuple(Choice(*choice) for choice in record.get("choices", ()))
+        return cls(**{**record, "choices": choices})

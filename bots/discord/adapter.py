@@ -8,10 +8,12 @@ from collections.abc import Sequence
 import discord
 from starlette.routing import BaseRoute
 
+from bots.discord.buttons import dynamic_buttons
 from bots.discord.commands import discord_commands
 from bots.discord.events import (
     PLATFORM,
     ReactionFeedback,
+    button_message,
     command_message,
     feedback_from_reaction,
     message_from_discord,
@@ -66,6 +68,7 @@ class DiscordAdapter:
         self.tree = ChatwrightTree(self.client, commands)
         for command in discord_commands(commands, self.receive_command):
             self.tree.add_command(command)
+        self.client.add_dynamic_items(*dynamic_buttons(self.receive_vote, self.receive_choice))
         self.sink = DiscordSink(self.client)
         engine.register_sink(PLATFORM, self.sink)
         self._token = settings.discord_token
@@ -113,6 +116,24 @@ class DiscordAdapter:
         incoming = command_message(interaction, name, text)
         if self.sink.expect(incoming, interaction):
             await self._submit(incoming)
+
+    async def receive_choice(self, interaction: discord.Interaction[discord.Client], text: str) -> None:
+        """A choice button was pressed: submit its text as its user's message, then defer."""
+        incoming = button_message(interaction, text)
+        if self.sink.expect(incoming, interaction):
+            await self._submit(incoming)
+
+    async def receive_vote(self, interaction: discord.Interaction[discord.Client], score: int) -> None:
+        """A 👍/👎 button was pressed: the same vote as the reaction, acknowledged ephemerally."""
+        message = interaction.message
+        stored = message is not None and await self.engine.record_feedback(
+            PLATFORM, str(message.id), str(interaction.user.id), score
+        )
+        thanks = "Thanks, noted." if stored else "I can no longer find that answer."
+        try:
+            await interaction.response.send_message(thanks, ephemeral=True)
+        except discord.HTTPException as error:
+            log.warning("could not acknowledge a feedback button (%s)", error)
 
     async def record_feedback(self, feedback: ReactionFeedback) -> None:
         """Store a 👍/👎 (or its removal) on one of the bot's replies as the user's vote."""

@@ -13,6 +13,7 @@ from conversation import Message
 PLATFORM = "discord"
 _MESSAGE_EVENT = "discord-msg-"
 _COMMAND_EVENT = "discord-cmd-"
+_BUTTON_EVENT = "discord-btn-"
 _ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 _FEEDBACK = {"👍": 1, "👎": -1}
 
@@ -88,6 +89,24 @@ def command_message(interaction: discord.Interaction[discord.Client], name: str,
         user=str(interaction.user.id),
         text=f"/{name} {text}",
         event_id=f"{_COMMAND_EVENT}{interaction.id}",
+        channel=place.channel,
+        team=place.team,
+        thread=place.thread,
+        timestamp=interaction.created_at.timestamp(),
+    )
+
+
+def button_message(interaction: discord.Interaction[discord.Client], text: str) -> Message:
+    """The Message a press of a choice button sends: ``text`` from its user, where it was pressed.
+
+    The event id is the interaction id, so a press delivered twice is answered once.
+    """
+    place = place_of(interaction.channel, interaction.channel_id or 0, interaction.guild_id)
+    return Message(
+        platform=PLATFORM,
+        user=str(interaction.user.id),
+        text=text,
+        event_id=f"{_BUTTON_EVENT}{interaction.id}",
         channel=place.channel,
         team=place.team,
         thread=place.thread,

@@ -7,9 +7,11 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 
+from bots.discord.buttons import reply_view
 from bots.discord.commands import is_private
 from bots.discord.events import answered_privately, source_message_id
 from bots.discord.live import LiveMessage
@@ -29,6 +31,8 @@ EXPIRED_TOKEN_STATUSES = (401, 404)
 ACK_WAIT_S = 10.0
 CONNECT_WAIT_S = 60.0
 """How long a reply (e.g. one left unsent by a previous run) waits for the client to log in."""
+NO_VIEW: Any = discord.utils.MISSING
+"""discord.py's "no components" for ``send`` (which does not take None)."""
 QUIET_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
 """Model output never pings anyone; only the user being answered is notified."""
 
@@ -125,13 +129,14 @@ class DiscordSink:
         """
         await self._until_connected()
         pages = [page for page in paginate(reply.text) if page.strip()]
+        view = reply_view(reply)
         first_id: int | None = None
         pending = self._commands.get(message.event_id)
         if pending is not None and not pending.expired:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(pending.acknowledged.wait(), ACK_WAIT_S)
             if pending.deferred:
-                first_id, pages = await self._follow_up(pending, pages)
+                first_id, pages = await self._follow_up(pending, pages, view)
         if pages and answered_privately(message):
             return str(first_id or await self._send_privately(message, reply, pages))
         live = self._live.pop(message.event_id, None)
@@ -139,9 +144,9 @@ class DiscordSink:
         self._stop_typing(message.event_id)
         for number, page in enumerate(pages):
             if number == 0 and posted is not None:
-                sent = await posted.edit(content=page)
+                sent = await posted.edit(content=page, view=view)
             elif number == 0:
-                sent = await self._post_first(message, reply, page)
+                sent = await self._post_first(message, reply, page, view)
             else:
                 nonce = reply_key(message.event_id, number, reply.text)
                 sent = await self._post(message, page, first=False, nonce=nonce)
@@ -171,8 +176,13 @@ class DiscordSink:
 
     # -- Discord calls --------------------------------------------------------------------
 
-    async def _follow_up(self, pending: PendingCommand, pages: list[str]) -> tuple[int | None, list[str]]:
-        """Send pages as follow-ups; the first one's id, and the pages left if the token failed."""
+    async def _follow_up(
+        self, pending: PendingCommand, pages: list[str], view: discord.ui.View | None
+    ) -> tuple[int | None, list[str]]:
+        """Send pages as follow-ups, ``view`` under the first.
+
+        Returns the first one's id, and the pages left if the token failed.
+        """
         first_id = None
         for number, page in enumerate(pages):
             try:
@@ -181,6 +191,7 @@ class DiscordSink:
                     allowed_mentions=QUIET_MENTIONS,
                     wait=True,
                     ephemeral=is_private(pending.interaction),
+                    view=view if number == 0 and view is not None else NO_VIEW,
                 )
             except discord.HTTPException as error:
                 if error.status not in EXPIRED_TOKEN_STATUSES:
@@ -205,7 +216,9 @@ class DiscordSink:
         log.info("answered private command %s in the user's DMs", message.event_id)
         return first_id or 0
 
-    async def _post_first(self, message: Message, reply: Reply, page: str) -> discord.Message:
+    async def _post_first(
+        self, message: Message, reply: Reply, page: str, view: discord.ui.View | None = None
+    ) -> discord.Message:
         """Post a reply's first page under the nonce of its message, the one a streamed preview had.
 
         Discord creates the message, or, when one was already posted under that nonce (before a
@@ -213,14 +226,17 @@ class DiscordSink:
         nothing is posted again. A message showing something else is an earlier reply of the same
         message; the page is then posted under a nonce of its own.
         """
-        sent = await self._post(message, page, first=True, nonce=reply_key(message.event_id))
+        sent = await self._post(message, page, first=True, nonce=reply_key(message.event_id), view=view)
         if sent.content == page:
             return sent
         if sent.content.strip() and page.startswith(sent.content):
-            return await sent.edit(content=page)
-        return await self._post(message, page, first=True, nonce=reply_key(message.event_id, 0, reply.text))
+            return await sent.edit(content=page, view=view)
+        nonce = reply_key(message.event_id, 0, reply.text)
+        return await self._post(message, page, first=True, nonce=nonce, view=view)
 
-    async def _post(self, message: Message, text: str, *, first: bool, nonce: str) -> discord.Message:
+    async def _post(
+        self, message: Message, text: str, *, first: bool, nonce: str, view: discord.ui.View | None = None
+    ) -> discord.Message:
         """Post ``text`` where ``message`` was said; the first page replies to it in guild channels."""
         source = source_message_id(message.event_id)
         reference = None
@@ -230,9 +246,12 @@ class DiscordSink:
                 message_id=source, channel_id=target, fail_if_not_exists=False
             )
         channel = self._channel_of(message)
+        buttons = NO_VIEW if view is None else view
         if reference is None:
-            return await channel.send(text, allowed_mentions=QUIET_MENTIONS, nonce=nonce)
-        return await channel.send(text, allowed_mentions=QUIET_MENTIONS, reference=reference, nonce=nonce)
+            return await channel.send(text, allowed_mentions=QUIET_MENTIONS, nonce=nonce, view=buttons)
+        return await channel.send(
+            text, allowed_mentions=QUIET_MENTIONS, reference=reference, nonce=nonce, view=buttons
+        )
 
     async def _until_connected(self) -> None:
         async with asyncio.timeout(CONNECT_WAIT_S):

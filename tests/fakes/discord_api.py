@@ -7,8 +7,9 @@ payloads tests dispatch; the gateway is ``FakeGateway`` and the fixed ids and ob
 ``discord_objects``.
 
 REST: every request is recorded (``calls``); it answers login and application info, command sync,
-channel messages (create, edit), typing, interaction callbacks and webhook follow-ups, rejects
-empty or over-2,000-character content like Discord does, honours ``enforce_nonce`` (a message posted
+channel messages (create, edit; their components are kept, and ``button_press`` presses one),
+typing, interaction callbacks and webhook follow-ups, rejects empty or over-2,000-character content
+like Discord does, honours ``enforce_nonce`` (a message posted
 again with the nonce of one posted in the last minutes returns that message, creating none), and can
 answer the next calls to a route with 429 + ``retry_after`` (``rate_limit``).
 """
@@ -32,6 +33,7 @@ from tests.fakes.discord_gateway import FakeGateway
 from tests.fakes.discord_objects import (
     BOT,
     BOT_ID,
+    BOTS_ID,
     DM_ID,
     GENERAL_ID,
     GUILD_ID,
@@ -186,6 +188,55 @@ class FakeDiscord(FakeGateway):
             "authorizing_integration_owners": {},
         }
 
+    def custom_ids(self, message_id: int) -> list[str]:
+        """The custom_ids of the buttons on one of the bot's messages, in order."""
+        rows = self.messages[message_id]["components"]
+        return [button["custom_id"] for row in rows for button in row["components"] if "custom_id" in button]
+
+    def button_press(self, message_id: int, custom_id: str, *, author: Payload = HUMAN) -> Payload:
+        """An INTERACTION_CREATE payload: ``author`` presses a button on one of the bot's messages.
+
+        A message in a guild channel is pressed by a guild member; one in a DM by ``author``.
+        """
+        message = self.messages[message_id]
+        channel_id = int(message["channel_id"])
+        interaction_id, token = next(self._ids), f"token-{next(self._ids)}"
+        self._interaction_channels[token] = channel_id
+        in_guild = channel_id in (GENERAL_ID, BOTS_ID)
+        who: Payload = (
+            {
+                "member": {
+                    "user": author,
+                    "roles": [],
+                    "joined_at": timestamp(),
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                    "permissions": "0",
+                },
+                "guild_id": str(GUILD_ID),
+                "channel": text_channel(channel_id, "general"),
+            }
+            if in_guild
+            else {"user": author, "channel": {"id": str(channel_id), "type": 1, "recipients": [author]}}
+        )
+        return {
+            "id": str(interaction_id),
+            "application_id": str(BOT_ID),
+            "type": 3,
+            "token": token,
+            "version": 1,
+            "channel_id": str(channel_id),
+            "message": message,
+            "data": {"component_type": 2, "custom_id": custom_id},
+            "app_permissions": "0",
+            "locale": "en-US",
+            "attachment_size_limit": 8_388_608,
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+            **who,
+        }
+
     def reaction(self, message_id: int, emoji: str, *, channel_id: int, author_id: int = BOT_ID) -> Payload:
         """A MESSAGE_REACTION_ADD payload: USER_ID reacts to a message by ``author_id``."""
         return {
@@ -299,6 +350,7 @@ class FakeDiscord(FakeGateway):
             if time.monotonic() - at < NONCE_MEMORY_S and message_id in self.messages:
                 return 200, self.messages[message_id]
         message = self._message_object(channel_id, body["content"], BOT)
+        message["components"] = body.get("components", [])
         if "message_reference" in body:
             message["message_reference"] = body["message_reference"]
         if nonce is not None:
@@ -315,6 +367,8 @@ class FakeDiscord(FakeGateway):
             return 400, problem
         message = self.messages[message_id]
         message |= {"content": body["content"], "edited_timestamp": timestamp()}
+        if "components" in body:
+            message["components"] = body["components"]
         return 200, message
 
     @staticmethod
