@@ -1,4 +1,5 @@
-"""Slack reactions on the bot's replies become stored feedback (signed HTTP events through Bolt)."""
+"""Slack reactions and feedback buttons on the bot's replies become stored feedback (signed HTTP
+requests through Bolt), and a thumbs-down keeps the answer out of the next dataset."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from pathlib import Path
 
 from conversation import EngineLimits
 from tests.fakes.adapter_servers import feedback_votes, serve_slack
-from tests.fakes.engines import make_engine, sqlite_url
-from tests.fakes.slack_api import FakeSlackApi, Payload, event_callback, message_event
+from tests.fakes.engines import make_engine, migrated_database, sqlite_url
+from tests.fakes.slack_api import FakeSlackApi, Payload, block_action, event_callback, message_event
+from training.dataset import build_dataset
 
 
 def reaction(kind: str, name: str, ts: str, *, item_user: str = "UBOT", user: str = "U1") -> Payload:
@@ -56,3 +58,32 @@ async def test_thumbs_on_a_reply_are_stored_as_the_users_vote_and_removing_them_
     assert changed_mind == [("slack", ts, "U1", -1)]
     assert ignored == changed_mind
     assert taken_back == []
+
+
+async def test_a_feedback_button_under_an_answer_is_the_users_vote_and_drops_it_from_the_next_dataset(
+    tmp_path: Path,
+) -> None:
+    database_url = sqlite_url(tmp_path)
+    async with FakeSlackApi() as slack:
+        engine = make_engine(database_url, limits=EngineLimits(retry_after_s=60))
+        async with serve_slack(slack, engine) as server:
+            question = message_event(
+                "rate me", user="U1", channel="D1", ts="1700000001.000100", channel_type="im"
+            )
+            await server.deliver(event_callback(question, "EvQuestion"))
+            await slack.wait_until(lambda: bool(slack.shown("D1")))
+            await engine.join()
+            [answer] = slack.messages
+            [buttons] = [b["elements"][0] for b in answer.blocks or [] if b["type"] == "context_actions"]
+            press = {"type": "feedback_buttons", "action_id": buttons["action_id"], "value": "bad"}
+            pressed = await server.press(block_action(answer, press, user="U1"))
+            votes = feedback_votes(database_url)
+
+    assert answer.blocks is not None and answer.blocks[0]["text"]["text"] == answer.text == "echo: rate me"
+    assert buttons["type"] == "feedback_buttons"
+    assert pressed.status_code == 200
+    assert votes == [("slack", answer.ts, "U1", -1)]
+    database = migrated_database(database_url)
+    dataset = build_dataset(database, test_fraction=0.25, near_duplicate_threshold=0.8, sources={"slack"})
+    database.dispose()
+    assert dataset.pairs == [] and dataset.manifest["dropped"] == {"thumbs_down": 1}

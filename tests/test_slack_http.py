@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 
 from bots.slack import EVENTS_PATH, ProgressTiming, SlackAdapter
+from bots.slack.buttons import answer_blocks
 from conversation import Engine, EngineLimits, Message, Submission, load_settings
 from conversation.llm import FakeLLM
 from conversation.llm.base import ChatMessage, Completion, GenerationOptions, TokenSink
@@ -118,8 +119,14 @@ async def test_a_dm_gets_exactly_one_post_with_the_answer_in_the_dm(bot: SlackOv
     await bot.send_and_settle(dm("hello there"))
 
     [post] = bot.posts()
-    assert post == {"channel": "D1", "text": "echo: hello there", "metadata": post["metadata"]}
+    assert post == {
+        "channel": "D1",
+        "text": "echo: hello there",
+        "metadata": post["metadata"],
+        "blocks": answer_blocks("echo: hello there"),
+    }
     assert post["metadata"]["event_type"] == "chatwright_reply"  # how a restart finds it again
+    assert post["blocks"][-1]["elements"][0]["type"] == "feedback_buttons"
     assert {call.token for call in bot.slack.calls} == {"xoxb-test"}
 
 

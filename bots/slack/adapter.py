@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bots.health import Health, State
+from bots.slack.buttons import FEEDBACK_ACTION, feedback_from_button
 from bots.slack.events import (
     PLATFORM,
     Addressed,
@@ -102,6 +103,7 @@ class SlackAdapter:
         self.app.event("app_mention")(self._on_mention)
         self.app.event("reaction_added")(self._on_reaction)
         self.app.event("reaction_removed")(self._on_reaction)
+        self.app.action(FEEDBACK_ACTION)(self._on_feedback_button)
         for command in slash_commands(engine.router):  # each arrives as "/<name> <text>" for the router
             self.app.command(f"/{command.name}")(self._on_command)
         self._http = AsyncSlackRequestHandler(self.app)
@@ -209,6 +211,12 @@ class SlackAdapter:
         feedback = feedback_from_reaction(body, context.bot_user_id)
         if feedback is not None:
             await self.on_reaction_feedback(feedback)
+
+    async def _on_feedback_button(self, ack: AsyncAck, body: Payload) -> None:
+        feedback = feedback_from_button(body)
+        if feedback is not None:
+            await self.on_reaction_feedback(feedback)
+        await ack()
 
     async def _on_command(self, ack: AsyncAck, command: Payload) -> None:
         if _malformed(command):

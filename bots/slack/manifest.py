@@ -54,8 +54,9 @@ settings:
       - message.mpim
       - reaction_added
       - reaction_removed
-  interactivity:
-    is_enabled: false
+  interactivity: # the 👍/👎 feedback buttons under answers
+    is_enabled: true
+    request_url: https://YOUR-HOST/slack/events
   org_deploy_enabled: false
   socket_mode_enabled: false
   token_rotation_enabled: false

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -10,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bots.reply_keys import reply_key
+from bots.slack.buttons import answer_blocks
 from bots.slack.posted import posted_replies, reply_metadata
 from bots.slack.progress import CallRate, ProgressMessage, ProgressTiming
 from bots.slack.render import render_reply, split_for_slack
@@ -51,6 +53,8 @@ class SlackSink:
     async def deliver(self, message: Message, reply: Reply) -> str | None:
         """Post the reply (the first piece into the placeholder, if one is showing).
 
+        The first piece of an answer (not of a notice) carries the 👍/👎 feedback buttons.
+
         Returns the ts of the first piece's message, the one users react to (None when it went
         through a slash command's response_url, which tells no ts). A reply to a message this
         process did not accept (redelivered after a restart) skips the pieces already posted.
@@ -72,11 +76,16 @@ class SlackSink:
                 ts: str | None = posted[key]
             elif number == 0 and placeholder is not None:
                 await self._client.chat_update(
-                    channel=message.channel, ts=placeholder, text=piece, metadata=reply_metadata(key)
+                    channel=message.channel,
+                    ts=placeholder,
+                    text=piece,
+                    metadata=reply_metadata(key),
+                    blocks=None if reply.notice else answer_blocks(piece),
                 )
                 ts = placeholder
             else:
-                ts = await self._post(message, piece, key=key)
+                blocks = answer_blocks(piece) if number == 0 and not reply.notice else None
+                ts = await self._post(message, piece, key=key, blocks=blocks)
             first_ts = ts if number == 0 else first_ts
         return first_ts
 
@@ -121,9 +130,18 @@ class SlackSink:
         return progress
 
     async def _post(
-        self, message: Message, text: str, *, ephemeral: bool = False, key: str | None = None
+        self,
+        message: Message,
+        text: str,
+        *,
+        ephemeral: bool = False,
+        key: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
     ) -> str | None:
-        """Post ``text`` (marked as reply piece ``key``); its ts, or None when it has none users can rate."""
+        """Post ``text`` (reply piece ``key``, shown as ``blocks`` when given).
+
+        Returns its ts, or None when it has none users can rate.
+        """
         try:
             if ephemeral:
                 await self._client.chat_postEphemeral(
@@ -135,6 +153,7 @@ class SlackSink:
                 thread_ts=message.thread or None,
                 text=text,
                 metadata=None if key is None else reply_metadata(key),
+                blocks=blocks,
             )
             return str(posted["ts"])
         except SlackApiError as error:

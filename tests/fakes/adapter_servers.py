@@ -32,7 +32,7 @@ from storage import Completion, NewEvent, SentReply, Written
 from storage.tables import feedback, inbox, outbox
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_objects import BOTS_ID, Payload, user
-from tests.fakes.slack_api import FakeSlackApi, signed_headers
+from tests.fakes.slack_api import FakeSlackApi, interaction_body, signed_headers
 
 SECRET = "storm-signing-secret"
 REPLIES = r"/channels/\d+/messages"
@@ -53,6 +53,12 @@ class SlackServer:
         if retry_num:
             headers |= {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.http.post(EVENTS_PATH, content=body, headers=headers, timeout=timeout)
+
+    async def press(self, payload: Payload) -> httpx.Response:
+        """POST a signed interactivity request (a ``block_actions`` payload, form-encoded)."""
+        body = interaction_body(payload)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body, SECRET)}
+        return await self.http.post(EVENTS_PATH, content=body, headers=headers)
 
 
 def slack_answers(slack: FakeSlackApi) -> Counter[str]:

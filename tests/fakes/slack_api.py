@@ -4,7 +4,8 @@ It answers the Web API methods the adapter uses, keeps the messages posted (edit
 message metadata applied; read back by ``conversations.history``/``conversations.replies``),
 records every call, can answer the next calls with 429 + Retry-After or an error, serves
 response_urls, and runs a Socket Mode websocket that pushes envelopes and records their acks.
-The functions at the end build signed Events API requests and payloads the way Slack sends them.
+The functions at the end build signed Events API requests and payloads the way Slack sends them
+(events, slash commands, and ``block_actions`` for button presses).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class PostedMessage:
     edits: int = 0
     deleted: bool = False
     metadata: Payload | None = None
+    blocks: list[Payload] | None = None
 
 
 @dataclass(slots=True)
@@ -195,6 +197,7 @@ class FakeSlackApi:
             if method == "chat.postMessage":
                 new = PostedMessage(args["channel"], ts, args.get("thread_ts"), args["text"])
                 new.metadata = _metadata(args)
+                new.blocks = _blocks(args)
                 self.messages.append(new)
             return {"ok": True, "channel": args["channel"], "ts": ts, "message_ts": ts}
         if method in ("chat.update", "chat.delete"):
@@ -204,6 +207,7 @@ class FakeSlackApi:
             if method == "chat.update":
                 posted.text, posted.edits = args["text"], posted.edits + 1
                 posted.metadata = _metadata(args) or posted.metadata
+                posted.blocks = _blocks(args) or posted.blocks
             posted.deleted = method == "chat.delete"
             return {"ok": True, "channel": posted.channel, "ts": posted.ts}
         if method in ("conversations.history", "conversations.replies"):
@@ -262,6 +266,12 @@ class FakeSlackApi:
 def _flag(value: object) -> bool:
     """A boolean Web API argument, as sent in a query or form ("1", "true") or JSON."""
     return str(value).lower() in ("1", "true")
+
+
+def _blocks(args: Payload) -> list[Payload] | None:
+    """The ``blocks`` argument of a post or update (a list in JSON, a JSON string in a form)."""
+    blocks = args.get("blocks")
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
 
 
 def _metadata(args: Payload) -> Payload | None:
@@ -333,6 +343,29 @@ def slash_command(
         "trigger_id": trigger_id,
         "response_url": response_url,
     }
+
+
+def block_action(message: PostedMessage, action: Payload, *, user: str, team_id: str = "T1") -> Payload:
+    """A ``block_actions`` payload: ``user`` pressed ``action`` (with its action_id and value) on a
+    button of ``message``. Slack posts it form-encoded as ``payload=<json>`` (``interaction_body``).
+    """
+    return {
+        "type": "block_actions",
+        "team": {"id": team_id, "domain": "test"},
+        "user": {"id": user, "username": user.lower(), "team_id": team_id},
+        "api_app_id": "A1",
+        "token": "legacy-verification-token",
+        "trigger_id": f"trigger-{message.ts}",
+        "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel},
+        "channel": {"id": message.channel, "name": "directmessage"},
+        "message": {"type": "message", "ts": message.ts, "text": message.text, "blocks": message.blocks},
+        "actions": [{"block_id": "b1", "action_ts": str(time.time()), **action}],
+    }
+
+
+def interaction_body(payload: Payload) -> bytes:
+    """An interactivity payload as Slack posts it: form-encoded ``payload=<json>``."""
+    return urlencode({"payload": json.dumps(payload)}).encode()
 
 
 def form_body(payload: Payload) -> bytes:
