@@ -1,12 +1,13 @@
 """What a chat answer must not claim: that something was (or will be) done that no skill did.
 
 A small model asked to chat will say "I'll place the order for you" although chat places
-nothing. The frames (grammar) are here, the words are language data (``language/en/claims.toml``).
+nothing. The frames (grammar) are here; the words are language data
+(``conversation/language/en/claims.toml``).
 """
 
 from __future__ import annotations
 
-from skills.language import GAP, Frame, Phrases, phrase_book, said
+from conversation.language import GAP, Frame, Phrases, phrase_book, said
 
 
 class ClaimCheck:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from skills.language import normalise, phrase_book
+from conversation.language import normalise, phrase_book
 from skills.order.menu import Menu, item_phrases, topping_phrases, with_plurals, words
 
 TokenKind = Literal["item", "topping", "size", "number", "noun", "plain", "word", "stop"]

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from skills.language import Phrases, normalise, phrase_book
+from conversation.language import Phrases, normalise, phrase_book
 from skills.order.edits import Edits, find_edits
 from skills.order.lexicon import Lexicon, word_set
 from skills.order.parse import FILLERS, NOT_THINGS, Parsed, parse_items

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from skills.language import GAP, Frame, Phrases, phrase_book
-from skills.language import said as words_of
+from conversation.language import GAP, Frame, Phrases, phrase_book
+from conversation.language import said as words_of
 from skills.order.dialogue import OrderDialogue
 from skills.order.draft import OrderDraft, describe_lines, order_total
 from skills.order.reading import Reading
