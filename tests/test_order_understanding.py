@@ -206,3 +206,55 @@ async def test_output_that_is_not_commands_gets_a_clarifying_question() -> None:
 
     assert text.startswith("Sorry, I didn't catch that.") and "Anything else?" in text
     assert customer.state["items"] == [{"name": "coke", "size": "small", "toppings": []}]
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["small for the fries please, not large", "oh, the fries small, not large", "not large: small fries"],
+)
+async def test_what_follows_not_is_what_is_not_wanted(change: str) -> None:
+    customer = Customer()
+    await customer.say("a large fries and a small coke")
+
+    await customer.say(change)
+
+    assert customer.state["items"][0] == {"name": "fries", "size": "small", "toppings": []}
+    assert len(customer.state["items"]) == 2
+
+
+@pytest.mark.parametrize(
+    "removal",
+    [
+        "never mind the fries",
+        "the fries should not be there",
+        "I don't want the fries anymore",
+        "ok, forget the fries, thanks",
+    ],
+)
+async def test_removal_words_anywhere_in_a_part_remove_what_it_names(removal: str) -> None:
+    customer = Customer()
+    await customer.say("a large fries and a small coke")
+
+    await customer.say(removal)
+
+    assert customer.state["items"] == [{"name": "coke", "size": "small", "toppings": []}]
+
+
+@pytest.mark.parametrize(
+    "restatement",
+    [
+        "not quite: 2 large fries",
+        "that's not right, I wanted two large fries",
+        "no, it should be 2 large fries and a small coke",
+    ],
+)
+async def test_a_restatement_at_the_summary_sets_the_items_it_names(restatement: str) -> None:
+    customer = Customer()
+    await customer.say("3 small fries and a small coke")
+    await customer.say("that's all, pickup")
+
+    summary = await customer.say(restatement)
+
+    assert "Shall I place the order?" in summary
+    large = {"name": "fries", "size": "large", "toppings": []}
+    assert customer.state["items"] == [large, large, {"name": "coke", "size": "small", "toppings": []}]

@@ -40,7 +40,7 @@ class DraftChanges:
         return ("" if edit.action == "swap" else f"Removed {describe_lines(self.menu, every)}."), line
 
     def amend(
-        self, draft: OrderDraft, lines: list[ParsedLine], strong: bool
+        self, draft: OrderDraft, lines: list[ParsedLine], strong: bool, instead_of: list[str] | None = None
     ) -> tuple[list[str], list[ParsedLine]]:
         """A correction's items applied to what was ordered; the notes, and the lines it did not amend.
 
@@ -51,8 +51,11 @@ class DraftChanges:
         ordered = {line.name for line in draft.items}
         named = [line for line in lines if line.name in ordered]
         fresh = [line for line in lines if line.name not in ordered]
+        unwanted = [name for name in instead_of or [] if name in ordered]
         if len(named) == 1 and len(fresh) == 1:
             return [self._replace(draft, self._twins(draft, named[0].name), fresh[0])], []
+        if unwanted and len(fresh) == 1 and not named:  # "I meant sprites, not cokes"
+            return [self._replace(draft, self._twins(draft, unwanted[0]), fresh[0])], []
         notes = [self._update(draft, line) for line in named]
         left = []
         for line in fresh:
@@ -63,6 +66,26 @@ class DraftChanges:
             else:
                 left.append(line)
         return notes, left
+
+    def restate(self, draft: OrderDraft, lines: list[ParsedLine]) -> str:
+        """Set each item named to exactly the lines said ("not quite: 2 large onion rings").
+
+        What a line does not say (a size, the toppings) is kept from the item it restates.
+        """
+        made: list[LineItem] = []
+        for name in dict.fromkeys(line.name for line in lines):
+            entry = self.menu.item(name)
+            old = [line for line in draft.items if line.name == name]
+            at = next((at for at, line in enumerate(draft.items) if line.name == name), len(draft.items))
+            self._drop(draft, old)
+            new = []
+            for said in (line for line in lines if line.name == name):
+                size = said.size or (old[0].size if old else entry.single_size)
+                toppings = said.toppings if said.toppings is not None else old[0].toppings if old else None
+                new += [LineItem(name=name, size=size, toppings=toppings) for _ in range(said.quantity)]
+            draft.items[at:at] = new
+            made += new
+        return f"Now {describe_lines(self.menu, made)}."
 
     def _twins(self, draft: OrderDraft, name: str) -> list[LineItem]:
         """The last item called ``name`` and the items equal to it (what "the cheese" points at)."""

@@ -177,15 +177,21 @@ def needs_model(draft: OrderDraft, reading: Reading) -> Need:
     return "gaps" if len(reading.unexplained) >= LEFT_OVER else None
 
 
-def adopt(reading: Reading, commands: OrderCommands, menu: Menu, gaps: bool = False) -> list[str]:
+def adopt(
+    reading: Reading, commands: OrderCommands, menu: Menu, gaps_of: OrderDraft | None = None
+) -> list[str]:
     """Apply the checked commands to what code read; notes for what is not done as the model read it.
 
-    With ``gaps`` only what code did not read is taken: no item code parsed is added again, and
-    no change is made when code found items or changes of its own.
+    ``gaps_of``: code read part of the message, and the model is heard only on what is still open
+    in this order and was not read: no item code parsed is added again, no change is made when code
+    found items or changes of its own, a fulfilment already set stays, and a cancel or yes is code's.
     """
     notes = []
     code_named = {line.name for line in reading.parsed.lines}
     code_changed = bool(reading.edits.edits or reading.parsed.lines)
+    gaps = gaps_of is not None
+    settled = gaps_of is not None and gaps_of.fulfilment is not None
+    commands.commands = [c for c in commands.commands if not (gaps and c.do in ("cancel", "confirm"))]
     for command in commands.commands:
         entry = menu.item(command.item) if command.item != NONE else None
         size = None if command.size == NONE else command.size
@@ -201,7 +207,7 @@ def adopt(reading: Reading, commands: OrderCommands, menu: Menu, gaps: bool = Fa
             _change(reading, command, size)
         elif command.do == "no_toppings":
             reading.parsed.plain = True
-        elif command.do in ("pickup", "delivery") and not (gaps and reading.fulfilment):
+        elif command.do in ("pickup", "delivery") and not (settled or (gaps and reading.fulfilment)):
             reading.fulfilment = command.do
             reading.address = command.address or reading.address
         elif command.do == "done":

@@ -76,11 +76,7 @@ class OrderDialogue:
         notes = list(notes or [])
         changed = self._apply_edits(draft, reading, notes)
         if reading.amends and reading.parsed.lines and draft.items and not reading.edits.edits:
-            amended, reading.parsed.lines = self.changes.amend(
-                draft, reading.parsed.lines, strong=reading.amends == "strong"
-            )
-            notes += amended
-            changed = changed or bool(amended)
+            changed = self._amend(draft, reading, notes) or changed
         if reading.question is not None:
             notes.append(self.answers.answer(reading, draft))
         else:
@@ -104,6 +100,18 @@ class OrderDialogue:
         if reading.greeting and not draft.items:
             notes.append(f"Here is our menu:\n{self.menu.describe()}")
         return self._ask_next(draft, notes)
+
+    def _amend(self, draft: OrderDraft, reading: Reading, notes: list[str]) -> bool:
+        """A correction's items applied to the items ordered; those it does not amend stay to be added."""
+        if reading.amends == "restate":
+            notes.append(self.changes.restate(draft, reading.parsed.lines))
+            reading.parsed.lines = []
+            return True
+        amended, reading.parsed.lines = self.changes.amend(
+            draft, reading.parsed.lines, strong=reading.amends == "strong", instead_of=reading.negated
+        )
+        notes += amended
+        return bool(amended)
 
     def _apply_edits(self, draft: OrderDraft, reading: Reading, notes: list[str]) -> bool:
         """Removals, swaps, resizes and "just the X"; a swapped-in item inherits the old size.
@@ -220,7 +228,8 @@ class OrderDialogue:
             sizes = ", ".join(f"{size} ({money(price)})" for size, price in entry.sizes.items())
             return f"What size would you like for the {count}{label}: {sizes}?"
         extras = ", ".join(f"{t.name} ({money(t.price)})" for t in self.menu.toppings)
-        return f'Any toppings on the {count}{item.size} {label}? We have {extras}; or say "no toppings".'
+        size = "" if item.size == entry.single_size else f"{item.size} "
+        return f'Any toppings on the {count}{size}{label}? We have {extras}; or say "no toppings".'
 
     def _place(self, draft: OrderDraft) -> Step:
         order = price_order(self.menu, draft)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from conversation.language import Phrases, phrase_book
 from skills.order.lexicon import Token
 
 Action = Literal["remove", "swap", "resize", "keep", "count"]
@@ -18,6 +19,7 @@ CONNECTORS = {"for", "with", "to", "into", "by"}
 DETERMINERS = {"the", "my", "that", "this", "those", "these", "them", "it", "both", "your", "all", "any"}
 PRONOUNS = {"that", "it", "this", "them", "those", "these", "both"}
 TARGET_WORDS = {"on", "onto", "to", "for", "of"}
+_REMOVALS = Phrases(phrase_book("order")["removals"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,25 @@ def find_edits(tokens: list[Token]) -> Edits:
         else:
             found.rest.append(tokens[at])
             at += 1
+    _take_out_removals(found)
     return found
+
+
+def _take_out_removals(found: Edits) -> None:
+    """A part of the message with removal words anywhere removes the items it names.
+
+    "the lemonade should not be there", "never mind the fries, thanks": the words need not come
+    first, as the verbs above do. The part's tokens become stops for the item parser.
+    """
+    start = 0
+    for end in [*(at for at, t in enumerate(found.rest) if t.kind == "stop"), len(found.rest)]:
+        part = found.rest[start:end]
+        items = [t for t in part if t.kind == "item"]
+        said = " " + " ".join(t.said or t.value for t in part) + " "
+        if items and _REMOVALS.search(said):
+            found.edits += [Edit("remove", Ref(name=t.value, every=t.plural)) for t in items]
+            found.rest[start:end] = [Token("stop", "")] * len(part)
+        start = end + 1
 
 
 def _edit_at(tokens: list[Token], at: int, found: Edits) -> int:

@@ -8,11 +8,11 @@ from typing import Literal
 
 from conversation.language import Phrases, normalise, phrase_book
 from skills.order.edits import Edits, find_edits
-from skills.order.lexicon import Lexicon, word_set
+from skills.order.lexicon import Lexicon, Token, word_set
 from skills.order.parse import FILLERS, NOT_THINGS, Parsed, parse_items
 
 Question = Literal["price", "availability", "total", "menu"]
-Amends = Literal["strong", "weak"] | None
+Amends = Literal["restate", "strong", "weak"] | None
 FulfilmentType = Literal["pickup", "delivery"]
 
 
@@ -93,6 +93,7 @@ _WORDS = phrase_book("order")
 _CORRECTIONS = Phrases(_WORDS["corrections"])
 _SECOND_THOUGHTS = Phrases(_WORDS["second_thoughts"])
 _ADDITIONS = Phrases(_WORDS["additions"])
+_RESTATEMENTS = Phrases(_WORDS["restatements"])
 _NONE = Phrases(_WORDS["none_answers"])
 _ADDRESS_LEAD_INS = frozenset(_WORDS["address_lead_ins"])
 
@@ -113,7 +114,10 @@ class Reading:
     question: Question | None
     back: bool
     amends: Amends
-    """A correction ("I meant a small fries"): strong may swap an item for another, weak only amends."""
+    """A correction: "restate" sets each item named to what is said ("not quite: 2 large rings"),
+    "strong" may swap an item for another ("I meant a sprite"), "weak" only amends ("actually, large")."""
+    negated: list[str]
+    """Items named after "not" ("sprites, not cokes"): what the message does not want."""
     none: bool
     """A way of saying none ("nothing", "no thanks"), and nothing else named."""
     unexplained: list[str]
@@ -131,7 +135,7 @@ def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading
     """Read ``text``; with ``address_expected`` a bare address counts as the address."""
     address, rest = _address(text)
     said = " " + " ".join(re.findall(r"[a-z0-9]+", normalise(rest))) + " "
-    tokens = lexicon.tokenise(rest)
+    tokens, negated, contrasted = _without_negations(lexicon.tokenise(rest))
     edits = find_edits(tokens)
     parsed = parse_items(lexicon.menu, edits.rest)
     words = said.split()
@@ -148,7 +152,8 @@ def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading
         greeting=bool(words) and all(w in GREETINGS for w in words),
         question=_question(said),
         back=bool(_BACK.search(said)),
-        amends=_amends(said),
+        amends=_amends(said, len(parsed.lines)) or ("weak" if contrasted else None),
+        negated=negated,
         none=False,
         unexplained=[t.value for t in tokens if t.kind == "word" and _unexplained(t.value)],
     )
@@ -158,6 +163,35 @@ def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading
         reading.fulfilment = "delivery"
         reading.parsed, reading.unexplained = Parsed(), []
     return reading
+
+
+def _without_negations(tokens: list[Token]) -> tuple[list[Token], list[str], bool]:
+    """The tokens without each "not <size, count or item>" span, the items it named, whether any.
+
+    Such a span is a contrast: what the rest says corrects the order. "small for the fries, not
+    large" and "sprites, not cokes" say what is not wanted; "not yet" and "should not be there"
+    name no menu words and stay as they are.
+    """
+    kept: list[Token] = []
+    negated: list[str] = []
+    contrasted = False
+    at = 0
+    while at < len(tokens):
+        end = at + 1
+        if tokens[at].kind == "word" and tokens[at].value == "not":
+            while end < len(tokens) and tokens[end].kind != "stop":
+                end += 1
+            span = tokens[at + 1 : end]
+            if any(t.kind in ("item", "size", "number", "topping") for t in span):
+                negated += [t.value for t in span if t.kind == "item"]
+                contrasted = True
+                kept.append(Token("stop", ""))
+                at = end
+                continue
+            end = at + 1
+        kept.append(tokens[at])
+        at = end
+    return kept, negated, contrasted
 
 
 def _address(text: str) -> tuple[str | None, str]:
@@ -194,9 +228,15 @@ def _looks_like_address(text: str, reading: Reading) -> bool:
     return bool(re.search(r"\d", text)) or (len(text.split()) >= 2 and "?" not in text)
 
 
-def _amends(said: str) -> Amends:
-    """How strongly the message corrects what was ordered; None when it adds ("sorry, also a coke")."""
-    if _ADDITIONS.search(said):
+def _amends(said: str, lines: int) -> Amends:
+    """How the message corrects what was ordered; None when it adds ("sorry, also a coke").
+
+    A restatement of several items wins over the "and also" of its list.
+    """
+    adds = _ADDITIONS.search(said)
+    if _RESTATEMENTS.search(said) and (lines > 1 or not adds):
+        return "restate"
+    if adds:
         return None
     if _CORRECTIONS.search(said):
         return "strong"
@@ -228,14 +268,14 @@ _CONTROL_WORDS = word_set(
     """cancel never mind forget done finished yes yeah yep yup sure correct confirm pickup pick up collect
     deliver delivery delivered takeaway takeout carry remove delete drop swap switch change replace
     make instead nope nah wait hold hang perfect sounds looks right proceed absolutely definitely
-    with without both each ones"""
+    with without both each ones place placed alright ahead go fine great"""
 )
 
 
 _PORTIONS = frozenset(_WORDS["portions"])
 _SAID_WORDS = frozenset(
     word
-    for key in ("corrections", "second_thoughts", "additions", "none_answers")
+    for key in ("corrections", "restatements", "removals", "second_thoughts", "additions", "none_answers")
     for phrase in _WORDS[key]
     for word in phrase.split()
 )

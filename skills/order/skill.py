@@ -77,7 +77,7 @@ class OrderSkill:
             )
             prompt, completion = render_prompt(call.messages), call.completion
             if call.commands is not None:
-                notes = adopt(reading, call.commands, self.menu, gaps=need == "gaps")
+                notes = adopt(reading, call.commands, self.menu, draft if need == "gaps" else None)
         step = self.dialogue.step(draft, reading, notes)
         text = f"{self.dialogue.welcome()} {step.text}" if opening and step.outcome == "open" else step.text
         if step.outcome == "open":
