@@ -64,7 +64,12 @@ _ADDRESS = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _ADDRESS_END = re.compile(r"[!?\n]|\.(?:\s|$)")
-_ADDRESS_TAIL = re.compile(r"[\s,;:.-]*(?:\b(?:please|pls|thanks|thank you|thx|asap)\b[\s,;:.!-]*)*$", re.I)
+_ADDRESS_TAIL = re.compile(
+    r"(?:[\s,;:.!-]+|\b(?:please|pls|thanks|thank you|thx|asap)\b|[:;]-?[()DPp]"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF])*$",
+    re.I,
+)
+"""What may follow an address: punctuation, thanks, an emoticon or emoji."""
 _TOTAL = _phrases(
     r"how much (?:is|will|would|does) (?:it|that|this|my order|the order|everything|the total|all that)",
     r"what s (?:the|my) total", r"what is (?:the|my) total", r"total so far", r"how much do i owe",
