@@ -9,7 +9,11 @@ from starlette.routing import BaseRoute
 
 
 class PlatformAdapter(Protocol):
-    """A platform connection (Slack, Discord, …) sharing the one ASGI server and the engine."""
+    """A platform connection (Slack, Discord, …) sharing the one ASGI server and the engine.
+
+    An adapter may also report its connection's state (``bots.health.ReportsHealth``): /healthz
+    and /readyz then list it.
+    """
 
     platform: str
 

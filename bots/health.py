@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 
-class State(StrEnum):
+class AdapterState(StrEnum):
     """Where an adapter's connection to its platform stands."""
 
     STARTING = "starting"
@@ -24,7 +24,7 @@ class State(StrEnum):
 class Health:
     """An adapter's state and, when it is not up, one sentence about why."""
 
-    state: State
+    state: AdapterState
     detail: str = ""
 
     def as_json(self) -> dict[str, str]:

@@ -7,6 +7,7 @@ Write a skill as a class (``name``, ``description``, ``async handle(request)``) 
 """
 
 from bots.adapter import PlatformAdapter
+from bots.health import AdapterState, Health, ReportsHealth
 from bots.platforms import AdapterFactory
 from conversation import (
     BadInput,
@@ -38,6 +39,7 @@ from skills.tools import Tool, tool
 __all__ = [
     "LLM",
     "AdapterFactory",
+    "AdapterState",
     "BackgroundWork",
     "BadInput",
     "ChatMessage",
@@ -46,6 +48,7 @@ __all__ = [
     "ConfigError",
     "Engine",
     "GenerationOptions",
+    "Health",
     "HoldsDialogue",
     "Message",
     "OverLimit",
@@ -53,6 +56,7 @@ __all__ = [
     "RecognisesRequests",
     "Reply",
     "ReplySink",
+    "ReportsHealth",
     "Settings",
     "Skill",
     "SkillContext",

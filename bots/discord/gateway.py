@@ -20,7 +20,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bots.health import Health, State
+from bots.health import AdapterState, Health
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +70,17 @@ class SupervisedGateway:
     def health(self) -> Health:
         """Starting, up, reconnecting (after an error, in backoff) or down for good."""
         if self._task is None:
-            return Health(State.STARTING)
+            return Health(AdapterState.STARTING)
         if self._task.done() or self._client.is_closed():
-            return Health(State.DOWN, self._last_error or "the Discord client was closed")
+            return Health(AdapterState.DOWN, self._last_error or "the Discord client was closed")
         if self._waiting:
-            return Health(State.RECONNECTING, self._last_error)
+            return Health(AdapterState.RECONNECTING, self._last_error)
         ws = self._client.ws
         if ws is None or not ws.open or not self._client.is_ready():
-            return Health(State.STARTING if not self.restarts else State.RECONNECTING, self._last_error)
-        return Health(State.UP)
+            return Health(
+                AdapterState.STARTING if not self.restarts else AdapterState.RECONNECTING, self._last_error
+            )
+        return Health(AdapterState.UP)
 
     async def _run(self) -> None:
         delay = self.first_delay_s

@@ -10,9 +10,10 @@ from typing import Any
 import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncAssistant
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -22,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bots.health import Health, State
+from bots.health import AdapterState, Health
+from bots.slack.assistant import PROMPTS_TITLE, suggested_prompts, thread_title
 from bots.slack.buttons import FEEDBACK_ACTION, feedback_from_button
 from bots.slack.events import (
     PLATFORM,
@@ -104,6 +106,8 @@ class SlackAdapter:
         self.app.event("reaction_added")(self._on_reaction)
         self.app.event("reaction_removed")(self._on_reaction)
         self.app.action(FEEDBACK_ACTION)(self._on_feedback_button)
+        self.app.assistant(self._assistant())
+        self._prompts = suggested_prompts(engine.router)
         for command in slash_commands(engine.router):  # each arrives as "/<name> <text>" for the router
             self.app.command(f"/{command.name}")(self._on_command)
         self._http = AsyncSlackRequestHandler(self.app)
@@ -154,16 +158,16 @@ class SlackAdapter:
         slack_sdk's Socket Mode client reconnects by itself; a closed client is down for good.
         """
         if not self.socket_mode:
-            return Health(State.UP)
+            return Health(AdapterState.UP)
         if self._socket is None:
-            return Health(State.STARTING)
+            return Health(AdapterState.STARTING)
         client = self._socket.client
         session = getattr(client, "current_session", None)
         if client.closed:
-            return Health(State.DOWN, "the Socket Mode client was closed")
+            return Health(AdapterState.DOWN, "the Socket Mode client was closed")
         if session is None or session.closed:
-            return Health(State.RECONNECTING, "the Socket Mode websocket is closed")
-        return Health(State.UP)
+            return Health(AdapterState.RECONNECTING, "the Socket Mode websocket is closed")
+        return Health(AdapterState.UP)
 
     async def on_reaction_feedback(self, feedback: ReactionFeedback) -> None:
         """Store a thumbs up/down (or its removal) on one of the bot's replies as the user's vote."""
@@ -187,7 +191,40 @@ class SlackAdapter:
             return JSONResponse({"error": refusal.reason}, status_code=refusal.status)
         return await self._http.handle(checked)
 
+    def _assistant(self) -> AsyncAssistant:
+        """Assistant threads: prompts when one starts, its messages like DMs (with status, title)."""
+        assistant = AsyncAssistant(logger=log)
+        assistant.thread_started(self._on_assistant_thread_started)
+        assistant.thread_context_changed(self._on_assistant_context_changed)
+        assistant.user_message(self._on_assistant_message)
+        return assistant
+
+    async def _on_assistant_thread_started(self, event: Payload) -> None:
+        thread = event.get("assistant_thread") or {}
+        channel, thread_ts = thread.get("channel_id"), thread.get("thread_ts")
+        if isinstance(channel, str) and isinstance(thread_ts, str) and self._prompts:
+            self._run_chore(self._suggest(channel, thread_ts))
+
+    async def _suggest(self, channel: str, thread_ts: str) -> None:
+        try:
+            await self.client.assistant_threads_setSuggestedPrompts(
+                channel_id=channel, thread_ts=thread_ts, title=PROMPTS_TITLE, prompts=self._prompts
+            )
+        except SlackApiError as error:
+            log.warning("suggested prompts for assistant thread %s not set (%s)", thread_ts, error)
+
+    async def _on_assistant_context_changed(self) -> None:
+        """Nothing to keep (Bolt's default would rewrite the metadata of the bot's first reply)."""
+
+    async def _on_assistant_message(self, body: Payload, event: Payload, context: AsyncBoltContext) -> None:
+        await self._receive(body, event, context, assistant_thread=True)
+
     async def _on_message(self, body: Payload, event: Payload, context: AsyncBoltContext) -> None:
+        await self._receive(body, event, context)
+
+    async def _receive(
+        self, body: Payload, event: Payload, context: AsyncBoltContext, *, assistant_thread: bool = False
+    ) -> None:
         if _malformed(body):
             return
         verdict = addressed(event, context.bot_user_id)
@@ -196,7 +233,7 @@ class SlackAdapter:
         message = message_from_event(body, context.bot_user_id)
         if verdict is Addressed.IF_IN_CONVERSATION and not await self._in_conversation(message):
             return
-        await self._submit(message)
+        await self._submit(message, assistant_thread=assistant_thread)
 
     async def _in_conversation(self, message: Message) -> bool:
         """True when the author talks to the bot in this thread (even if it has not answered yet)."""
@@ -236,18 +273,34 @@ class SlackAdapter:
         else:
             self.sink.forget(message)
 
-    async def _submit(self, message: Message) -> None:
-        """Commit ``message`` to the inbox; Bolt acknowledges when this returns."""
+    async def _submit(self, message: Message, *, assistant_thread: bool = False) -> None:
+        """Commit ``message`` to the inbox; Bolt acknowledges when this returns.
+
+        In an assistant thread the status and (for its first message) the title are set after that.
+        """
         try:
             submission = await self.engine.submit(message)
         except BadInput as error:
             if not (isinstance(error, OverLimit) and error.already_told):  # one notice per flood
                 self._run_chore(self.sink.tell(message, str(error)))
             return
+        first_in_thread = message.scope not in self._threads
         if message.thread:
             self._threads.remember(message.scope)
         if submission.accepted:
-            self.sink.expect(message)
+            self.sink.expect(message, assistant_thread=assistant_thread)
+            if assistant_thread:
+                self._run_chore(self.sink.show_status(message))
+        if assistant_thread and first_in_thread and submission.accepted:
+            self._run_chore(self._set_title(message))
+
+    async def _set_title(self, message: Message) -> None:
+        try:
+            await self.client.assistant_threads_setTitle(
+                channel_id=message.channel, thread_ts=message.thread, title=thread_title(message.text)
+            )
+        except SlackApiError as error:
+            log.warning("title of assistant thread %s not set (%s)", message.thread, error)
 
     def _run_chore(self, chore: Coroutine[Any, Any, None]) -> None:
         """Run a Web API call after the ack instead of before it."""

@@ -25,13 +25,17 @@ _SCORES = {"good": 1, "bad": -1}
 
 def answer_blocks(text: str) -> list[dict[str, Any]]:
     """``text`` (mrkdwn, at most 3,000 characters: one piece) with the feedback buttons under it."""
+    return [SectionBlock(text=MarkdownTextObject(text=text)).to_dict(), feedback_block()]
+
+
+def feedback_block() -> dict[str, Any]:
+    """The ``context_actions`` block with the 👍/👎 ``feedback_buttons`` (also ending a stream)."""
     buttons = FeedbackButtonsElement(
         action_id=FEEDBACK_ACTION,
         positive_button=FeedbackButtonObject(text="👍", accessibility_label="Good answer", value="good"),
         negative_button=FeedbackButtonObject(text="👎", accessibility_label="Bad answer", value="bad"),
     )
-    section = SectionBlock(text=MarkdownTextObject(text=text))
-    return [section.to_dict(), ContextActionsBlock(elements=[buttons]).to_dict()]
+    return ContextActionsBlock(elements=[buttons]).to_dict()
 
 
 def feedback_from_button(body: Payload) -> ReactionFeedback | None:

@@ -29,12 +29,15 @@ features:
   bot_user:
     display_name: chatwright
     always_online: true
+  assistant_view: # the AI app surface: assistant threads with suggested prompts and streaming
+    assistant_description: Orders, translation, proofreading, answers from your docs, and chat.
 """
 _AFTER = """\
 oauth_config:
   scopes:
     bot:
       - app_mentions:read # mentions in channels
+      - assistant:write # assistant threads: status, title, suggested prompts
       - channels:history # thread replies in public channels
       - groups:history # ... in private channels
       - im:history # direct messages
@@ -48,6 +51,8 @@ settings:
     request_url: https://YOUR-HOST/slack/events
     bot_events:
       - app_mention
+      - assistant_thread_started
+      - assistant_thread_context_changed
       - message.im
       - message.channels
       - message.groups

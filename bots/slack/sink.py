@@ -15,6 +15,7 @@ from bots.slack.buttons import answer_blocks
 from bots.slack.posted import posted_replies, reply_metadata
 from bots.slack.progress import CallRate, ProgressMessage, ProgressTiming
 from bots.slack.render import render_reply, split_for_slack
+from bots.slack.streaming import NativeStream
 from conversation import Message, Reply
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ _NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 """chat.postMessage errors for a slash command used where the bot is not a member; the command's
 response_url still reaches that channel (for 30 minutes)."""
 RATE_LIMIT_RETRIES = 5
+THINKING = "is thinking…"
 
 
 class SlackSink:
@@ -32,15 +34,35 @@ class SlackSink:
         self._client = client
         self._timing = timing or ProgressTiming()
         self._progress_rate = CallRate(self._timing.calls_per_s)
-        self._progress: dict[str, ProgressMessage] = {}
+        self._progress: dict[str, ProgressMessage | NativeStream] = {}
+        self._streams_unsupported = False
+        self._statuses: set[str] = set()
+        """Assistant threads (channel, thread ts) showing "is thinking…"."""
         self._response_urls: dict[str, str] = {}
         self._accepted_here: set[str] = set()
         """Messages accepted by this process and not settled yet: their replies cannot be out yet."""
 
-    def expect(self, message: Message) -> None:
-        """``message`` was accepted: start the clock after which a placeholder shows progress."""
+    def expect(self, message: Message, *, assistant_thread: bool = False) -> None:
+        """``message`` was accepted: start the clock after which a placeholder shows progress.
+
+        In an assistant thread the answer is streamed natively instead (where the workspace can).
+        """
         self._accepted_here.add(message.event_id)
+        if assistant_thread and message.thread and not self._streams_unsupported:
+            self._progress[message.event_id] = NativeStream(
+                self._client, message, self._timing, self._progress_rate
+            )
         self._progress_of(message)
+
+    async def show_status(self, message: Message, status: str = THINKING) -> None:
+        """Show the assistant thread's status (Slack clears it when the bot posts there)."""
+        self._statuses.add(message.thread)
+        try:
+            await self._client.assistant_threads_setStatus(
+                channel_id=message.channel, thread_ts=message.thread, status=status
+            )
+        except SlackApiError as error:
+            log.warning("status of assistant thread %s not set (%s)", message.thread, error)
 
     def remember_response_url(self, message: Message, response_url: str) -> None:
         """Keep a slash command's response_url, the way back when the bot is not in the channel."""
@@ -69,11 +91,19 @@ class SlackSink:
             {} if message.event_id in self._accepted_here else await posted_replies(self._client, message)
         )
         progress = self._progress.pop(message.event_id, None)
-        placeholder = await progress.finish() if progress is not None else None
+        stream = progress if isinstance(progress, NativeStream) else None
+        placeholder = await progress.finish() if progress is not None and stream is None else None
         first_ts: str | None = None
         for number, (piece, key) in enumerate(zip(pieces, keys, strict=True)):
+            streamed = None
+            if stream is not None and number == 0 and key not in posted:
+                text, whole = reply.text, len(pieces) == 1
+                streamed = await stream.complete(text, piece, reply_metadata(key), whole=whole)
+                self._streams_unsupported = self._streams_unsupported or stream.unsupported
             if key in posted:
                 ts: str | None = posted[key]
+            elif streamed is not None:
+                ts = streamed
             elif number == 0 and placeholder is not None:
                 await self._client.chat_update(
                     channel=message.channel,
@@ -87,6 +117,8 @@ class SlackSink:
                 blocks = answer_blocks(piece) if number == 0 and not reply.notice else None
                 ts = await self._post(message, piece, key=key, blocks=blocks)
             first_ts = ts if number == 0 else first_ts
+        if stream is not None:
+            await stream.finish()
         return first_ts
 
     async def stream(self, message: Message, text: str) -> None:
@@ -97,6 +129,10 @@ class SlackSink:
         """Remove a placeholder no reply took over (the reply failed or there was none)."""
         self.forget(message)
         self._accepted_here.discard(message.event_id)
+        if message.thread in self._statuses:
+            self._statuses.discard(message.thread)
+            await self.show_status(message, "")
+            self._statuses.discard(message.thread)
         progress = self._progress.pop(message.event_id, None)
         placeholder = await progress.finish() if progress is not None else None
         if placeholder is not None:
@@ -120,7 +156,7 @@ class SlackSink:
         for shown in progress:
             await shown.finish()
 
-    def _progress_of(self, message: Message) -> ProgressMessage:
+    def _progress_of(self, message: Message) -> ProgressMessage | NativeStream:
         progress = self._progress.get(message.event_id)
         if progress is None:
             progress = ProgressMessage(

@@ -32,7 +32,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bots.adapter import PlatformAdapter
-from bots.health import ReportsHealth, State
+from bots.health import AdapterState, ReportsHealth
 from bots.web.guard import BadRequest, check_origin, read_body
 from bots.web.sessions import Sessions, WebAccess
 from bots.web.sink import WebChatSink
@@ -77,11 +77,11 @@ def create_app(
 
     async def healthz(_request: Request) -> Response:
         """Alive unless an adapter is down for good (503: restart the process)."""
-        return _health_response(engine, adapters, unhealthy={State.DOWN})
+        return _health_response(engine, adapters, unhealthy={AdapterState.DOWN})
 
     async def readyz(_request: Request) -> Response:
         """Ready when every adapter is connected (503 while one starts or reconnects)."""
-        return _health_response(engine, adapters, unhealthy=set(State) - {State.UP})
+        return _health_response(engine, adapters, unhealthy=set(AdapterState) - {AdapterState.UP})
 
     access = access or WebAccess()
     chat_routes = _web_chat_routes(engine, access) if access.enabled else []
@@ -96,7 +96,9 @@ def create_app(
     )
 
 
-def _health_response(engine: Engine, adapters: Sequence[PlatformAdapter], unhealthy: set[State]) -> Response:
+def _health_response(
+    engine: Engine, adapters: Sequence[PlatformAdapter], unhealthy: set[AdapterState]
+) -> Response:
     """``{"status", "model", "adapters": {platform: {"state", "detail"}}}``, 503 when one is unhealthy."""
     states = {a.platform: a.health() for a in adapters if isinstance(a, ReportsHealth)}
     failing = any(health.state in unhealthy for health in states.values())

@@ -1,9 +1,11 @@
 """FakeSlackApi: a local Slack Web API and Socket Mode server on 127.0.0.1, for the real SDK.
 
-It answers the Web API methods the adapter uses, keeps the messages posted (edits, deletions and
-message metadata applied; read back by ``conversations.history``/``conversations.replies``),
-records every call, can answer the next calls with 429 + Retry-After or an error, serves
-response_urls, and runs a Socket Mode websocket that pushes envelopes and records their acks.
+It answers the Web API methods the adapter uses (``assistant.threads.*`` just answer ok), keeps
+the messages posted (edits, deletions, native streams of ``chat.*Stream`` that ``expire_streams``
+ends, blocks and message metadata applied; read back by ``conversations.history`` and
+``conversations.replies``), records every call, can answer the next calls with 429 + Retry-After
+or an error, serves response_urls, and runs a Socket Mode websocket that pushes envelopes and
+records their acks.
 The functions at the end build signed Events API requests and payloads the way Slack sends them
 (events, slash commands, and ``block_actions`` for button presses).
 """
@@ -53,6 +55,8 @@ class PostedMessage:
     deleted: bool = False
     metadata: Payload | None = None
     blocks: list[Payload] | None = None
+    streaming: bool = False
+    """True from chat.startStream until chat.stopStream (or until the stream expired)."""
 
 
 @dataclass(slots=True)
@@ -114,6 +118,11 @@ class FakeSlackApi:
     def fail_next(self, method: str, error: str) -> None:
         """Answer the next call of ``method`` with ``{"ok": false, "error": error}``."""
         self._errors.setdefault(method, []).append(error)
+
+    def expire_streams(self) -> None:
+        """End every open stream as Slack does after a few minutes: appends and stops then fail."""
+        for message in self.messages:
+            message.streaming = False
 
     def response_url(self, channel: str) -> str:
         """A slash command's response_url; what is sent to it appears in ``channel``."""
@@ -200,6 +209,8 @@ class FakeSlackApi:
                 new.blocks = _blocks(args)
                 self.messages.append(new)
             return {"ok": True, "channel": args["channel"], "ts": ts, "message_ts": ts}
+        if method in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
+            return self._stream(method, args)
         if method in ("chat.update", "chat.delete"):
             posted = next((m for m in self.messages if m.ts == args["ts"]), None)
             if posted is None:
@@ -213,6 +224,29 @@ class FakeSlackApi:
         if method in ("conversations.history", "conversations.replies"):
             return {"ok": True, "messages": self._history(method, args), "has_more": False}
         return {"ok": True}
+
+    def _stream(self, method: str, args: Payload) -> Payload:
+        """Native streaming: a message started in a thread, appended to, stopped with blocks and metadata."""
+        if method == "chat.startStream":
+            if not args.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            ts = f"{1_700_000_000 + next(self._ts)}.000100"
+            new = PostedMessage(args["channel"], ts, args["thread_ts"], args.get("markdown_text") or "")
+            new.streaming = True
+            self.messages.append(new)
+            return {"ok": True, "channel": args["channel"], "ts": ts}
+        posted = next((m for m in self.messages if m.ts == args["ts"]), None)
+        if posted is None:
+            return {"ok": False, "error": "message_not_found"}
+        if not posted.streaming:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        posted.text += args.get("markdown_text") or ""
+        posted.edits += 1
+        if method == "chat.stopStream":
+            posted.streaming = False
+            posted.blocks = _blocks(args) or posted.blocks
+            posted.metadata = _metadata(args) or posted.metadata
+        return {"ok": True, "channel": posted.channel, "ts": posted.ts}
 
     def _history(self, method: str, args: Payload) -> list[Payload]:
         """Messages after ``oldest`` (or at it, ``inclusive``): top-level ones, or thread ``ts``'s."""
