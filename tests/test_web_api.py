@@ -17,10 +17,13 @@ import sqlalchemy as sa
 
 from bots.web.app import BAD_CHAT_BODY, create_app
 from bots.web.guard import MAX_BODY_BYTES
-from conversation import Engine, EngineLimits
+from conversation import Engine, EngineLimits, Reply
 from conversation.llm import FakeLLM
-from storage.tables import inbox
-from tests.fakes.engines import make_engine
+from conversation.router import Router
+from skills import ChatSkill, Skill, SkillRequest, SkillResponse
+from storage.tables import feedback, inbox
+from tests.fakes.engines import make_engine, migrated_database
+from training.dataset import build_dataset
 
 Event = dict[str, Any]
 
@@ -52,8 +55,26 @@ class WebChat:
     async def history(self, user: str) -> list[dict[str, str]]:
         response = await (await self.session(user)).get("/api/history")
         assert response.status_code == 200, response.text
-        turns: list[dict[str, str]] = response.json()["turns"]
-        return turns
+        return [{"role": t["role"], "text": t["text"]} for t in response.json()["turns"]]
+
+    async def rendered_history(self, user: str) -> list[str]:
+        """The HTML of ``user``'s assistant turns as the page shows them."""
+        response = await (await self.session(user)).get("/api/history")
+        return [t["html"] for t in response.json()["turns"] if t["role"] == "assistant"]
+
+
+@dataclass
+class Said:
+    """A task skill that answers with its name; only its registry data matters here."""
+
+    name: str
+    description: str
+    summary: str
+    examples: tuple[str, ...]
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        """Its name, as the one reply."""
+        return SkillResponse([Reply(self.name, skill=self.name)])
 
 
 def events_of(response: httpx.Response) -> list[Event]:
@@ -265,3 +286,76 @@ async def test_backend_failure_streams_a_notice_and_the_message_stays_pending(
     with web.engine.ledger.engine.connect() as db:
         assert db.execute(sa.select(inbox.c.status)).scalars().all() == ["pending"]
     assert await web.history("ann") == []
+
+
+async def test_a_reply_is_rendered_from_markdown_with_html_in_it_escaped(
+    web: WebChat, fake_llm: FakeLLM
+) -> None:
+    fake_llm.responder = lambda _: "**Yes**: see [the guide](https://example.org)\n<script>alert(1)</script>"
+
+    [reply] = [e for e in events_of(await web.chat("ann", "is it?")) if e["type"] == "reply"]
+
+    link = '<a href="https://example.org" rel="noopener noreferrer" target="_blank">the guide</a>'
+    assert (
+        reply["html"]
+        == f"<p><strong>Yes</strong>: see {link}<br />\n&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+    )
+    assert await web.rendered_history("ann") == [reply["html"]]
+
+
+async def test_an_empty_conversation_is_offered_one_prompt_per_task_skill_and_the_help_command(
+    web: WebChat,
+) -> None:
+    greet = Said("greet", "Says hello to someone.", "Greet someone", ("say hello to Ann",))
+    admin = Said("admin", "Administration for admins.", "Administer the bot", ("admin stats",))
+    skills: dict[str, Skill] = {"chat": ChatSkill("You are a test bot."), "greet": greet, "admin": admin}
+    web.engine.router = Router(skills, commands_only=frozenset({"admin"}))
+
+    response = await (await web.session("ann")).get("/api/prompts")
+
+    assert response.json() == {
+        "prompts": [{"skill": "greet", "title": "Greet someone", "message": "say hello to Ann"}],
+        "help": "/help",
+    }
+
+
+async def test_a_thumbs_down_is_the_sessions_vote_and_drops_the_answer_from_the_next_dataset(
+    web: WebChat, database_url: str
+) -> None:
+    [reply] = [e for e in events_of(await web.chat("ann", "rate me")) if e["type"] == "reply"]
+    await web.engine.join()  # the reply's id is stored a few milliseconds after it is shown
+
+    voted = await (await web.session("ann")).post("/api/feedback", json={"ref": reply["ref"], "vote": -1})
+
+    assert voted.status_code == 204
+    database = migrated_database(database_url)
+    with database.connect() as connection:
+        votes = connection.execute(sa.select(feedback.c.platform, feedback.c.value)).all()
+    dataset = build_dataset(database, test_fraction=0.25, near_duplicate_threshold=0.8, sources={"web"})
+    database.dispose()
+    assert [tuple(vote) for vote in votes] == [("web", -1)]
+    assert dataset.pairs == [] and dataset.manifest["dropped"] == {"thumbs_down": 1}
+
+
+async def test_a_vote_taken_back_is_removed_and_a_vote_on_no_reply_is_404(
+    web: WebChat, database_url: str
+) -> None:
+    [reply] = [e for e in events_of(await web.chat("ann", "rate me")) if e["type"] == "reply"]
+    await web.engine.join()  # the reply's id is stored a few milliseconds after it is shown
+    ann = await web.session("ann")
+
+    up = await ann.post("/api/feedback", json={"ref": reply["ref"], "vote": 1})
+    back = await ann.post("/api/feedback", json={"ref": reply["ref"], "vote": 0})
+    unknown = await ann.post("/api/feedback", json={"ref": "no-such-reply", "vote": -1})
+    not_a_vote = await ann.post("/api/feedback", json={"ref": reply["ref"], "vote": True})
+
+    assert [up.status_code, back.status_code, unknown.status_code, not_a_vote.status_code] == [
+        204,
+        204,
+        404,
+        400,
+    ]
+    database = migrated_database(database_url)
+    with database.connect() as connection:
+        assert connection.execute(sa.select(feedback)).all() == []
+    database.dispose()

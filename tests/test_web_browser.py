@@ -15,14 +15,18 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from bots.web.app import create_app
-from conversation import Engine
+from conversation import Engine, Reply
 from conversation.llm import FakeLLM
 from conversation.llm.base import ChatMessage
-from tests.fakes.engines import make_engine, sqlite_url
+from conversation.router import Router
+from skills import ChatSkill, SkillRequest, SkillResponse
+from storage.tables import feedback
+from tests.fakes.engines import make_engine, migrated_database, sqlite_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -57,6 +61,7 @@ class Served:
     url: str
     engine: Engine
     llm: FakeLLM
+    database_url: str
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -93,7 +98,7 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
                 if task.done():
                     await task  # surfaces why the server could not start
                 await asyncio.sleep(0.01)
-        yield Served(f"http://127.0.0.1:{port}", engine, llm)
+        yield Served(f"http://127.0.0.1:{port}", engine, llm, sqlite_url(tmp_path))
     finally:
         server.should_exit = True
         await task
@@ -153,7 +158,7 @@ RECORD_ASSISTANT_BUBBLE = """() => {
   window.seen = [];
   const log = document.getElementById("log");
   new MutationObserver(() => {
-    const bubble = log.lastElementChild;
+    const bubble = [...log.querySelectorAll(".turn")].pop();
     if (bubble && !bubble.classList.contains("user")) {
       window.seen.push({ cls: bubble.className, text: bubble.textContent });
     }
@@ -244,3 +249,137 @@ async def test_a_typed_name_is_a_label_not_an_identity(served: Served, new_conte
     assert await say(elsewhere, "still me?") == "You said: still me?"
     stolen = await elsewhere.request.get(f"{served.url}/api/history?user=ada")
     assert (await stolen.json())["turns"] == []
+
+
+class DraftsThenChecks:
+    """A task skill that streams a draft with a mistake, then replies with the checked text."""
+
+    name = "count"
+    summary = "Count things, checked"
+    description = "Counts the things you name. Its drafts are checked before they are final."
+    examples = ("count three apples and two pears",)
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        """Streams "draft: 6 fruit", waits for the test, then answers "5 fruit"."""
+        if request.on_token is not None:
+            for piece in ("draft: ", "6 ", "fruit"):
+                await request.on_token(piece)
+        await self.release.wait()
+        return SkillResponse([Reply("**5** fruit", skill=self.name)])
+
+
+def with_task_skill(served: Served, skill: DraftsThenChecks) -> None:
+    """The served engine's router with ``skill`` beside chat."""
+    served.engine.router = Router({"chat": ChatSkill("You are a test bot."), skill.name: skill})
+
+
+async def test_an_empty_conversation_offers_one_prompt_per_skill_and_a_click_sends_it(
+    served: Served, new_context: NewContext
+) -> None:
+    counter = DraftsThenChecks()
+    counter.release.set()
+    with_task_skill(served, counter)
+    page = await open_tab(await new_context(), served.url)
+
+    chips = page.locator("#suggestions .chip")
+    await expect(chips).to_have_count(1)
+    await expect(chips).to_contain_text("Count things, checked")
+    await expect(chips).to_contain_text("count three apples and two pears")
+    await chips.first.click()
+
+    await expect(page.locator("#log .turn.user")).to_have_text(["count three apples and two pears"])
+    answer = "You said: count three apples and two pears"  # no classifier here: the chat skill answers
+    await expect(page.locator("#log .turn.assistant:not(.pending)")).to_have_text([answer])
+    await expect(page.locator("#suggestions")).to_be_hidden()
+    await reload(page)
+    await expect(page.locator("#suggestions")).to_be_hidden()
+
+
+async def test_the_help_button_lists_the_commands(served: Served, new_context: NewContext) -> None:
+    counter = DraftsThenChecks()
+    with_task_skill(served, counter)
+    page = await open_tab(await new_context(), served.url)
+
+    await page.click("#help")
+
+    answer = page.locator("#log .turn.assistant:not(.pending)")
+    await expect(answer).to_contain_text("/count: Counts the things you name.")
+    await expect(answer).to_contain_text("/help")
+    await expect(answer.locator("li")).to_have_count(2)
+
+
+async def test_answers_are_markdown_and_html_in_them_is_shown_as_text(
+    served: Served, new_context: NewContext
+) -> None:
+    page = await open_tab(await new_context(), served.url)
+    text = (
+        "**bold** <script>window.ran = true</script> [the site](https://example.org)\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n- one\n- two\n\n```\nx = 1 < 2\n```"
+    )
+
+    await page.fill("#text", text)
+    await page.press("#text", "Enter")
+
+    answer = page.locator("#log .turn.assistant:not(.pending)")
+    await expect(answer.locator("strong")).to_have_text("bold")
+    await expect(answer.locator("p").first).to_contain_text("<script>window.ran = true</script>")
+    assert await answer.locator("script").count() == 0
+    assert await page.evaluate("window.ran") is None
+    link = answer.locator("a")
+    await expect(link).to_have_attribute("href", "https://example.org")
+    await expect(link).to_have_attribute("rel", "noopener noreferrer")
+    await expect(answer.locator("table td")).to_have_text(["1", "2"])
+    await expect(answer.locator("ul li")).to_have_text(["one", "two"])
+    await expect(answer.locator("pre code")).to_have_text("x = 1 < 2\n")
+
+    await reload(page)
+    await expect(page.locator("#log .turn.assistant strong")).to_have_text("bold")
+
+
+async def test_a_provisional_bubble_thinks_then_streams_and_the_checked_answer_replaces_the_draft(
+    served: Served, new_context: NewContext
+) -> None:
+    counter = DraftsThenChecks()
+    with_task_skill(served, counter)
+    page = await open_tab(await new_context(), served.url)
+    provisional = page.locator("#log .turn.pending")
+
+    await page.fill("#text", "/count apples")
+    await page.press("#text", "Enter")
+
+    await expect(provisional).to_have_text("draft: 6 fruit")
+    await expect(page.locator("#log .turn.assistant:not(.pending)")).to_have_count(0)
+    counter.release.set()
+    answer = page.locator("#log .turn.assistant:not(.pending)")
+    await expect(answer).to_have_text("5 fruit")
+    await expect(provisional).to_have_count(0)
+    assert "draft" not in (await page.locator("#log").text_content() or "")
+
+    served.llm.delay_s = 1.0
+    await page.fill("#text", "hello again")
+    await page.press("#text", "Enter")
+    await expect(provisional).to_have_count(1)
+    thinking = await provisional.evaluate("bubble => getComputedStyle(bubble, '::before').content")
+    assert thinking == '"thinking…"'
+    await expect(page.locator("#log .turn.assistant:not(.pending)")).to_have_count(2)
+
+
+async def test_a_thumbs_down_under_an_answer_is_stored_as_the_users_vote(
+    served: Served, new_context: NewContext
+) -> None:
+    page = await open_tab(await new_context(), served.url)
+    assert await say(page, "rate me") == "You said: rate me"
+
+    down = page.locator("#log .votes button[aria-label='Bad answer']")
+    async with page.expect_response(lambda response: "/api/feedback" in response.url):
+        await down.click()
+
+    await expect(down).to_have_attribute("aria-pressed", "true")
+    database = migrated_database(served.database_url)
+    with database.connect() as connection:
+        votes = connection.execute(sa.select(feedback.c.platform, feedback.c.value)).all()
+    database.dispose()
+    assert [tuple(vote) for vote in votes] == [("web", -1)]

@@ -34,11 +34,13 @@ from starlette.staticfiles import StaticFiles
 from bots.adapter import PlatformAdapter
 from bots.health import AdapterState, ReportsHealth
 from bots.web.guard import BadRequest, check_origin, read_body
+from bots.web.markdown import render_markdown
 from bots.web.sessions import Sessions, WebAccess
 from bots.web.sink import WebChatSink
 from conversation import BadInput, Engine, Message
 from conversation.heap import settle_after_start
 from conversation.limits import OverLimit
+from conversation.suggestions import suggested_prompts
 from storage.web_logins import WebLogins
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ PAGE = STATIC / "index.html"
 _CONVERSATION = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 """A tab's conversation id (the page makes a UUID); the scope's thread."""
 BAD_CHAT_BODY = "expected a JSON object with 'text' (and optionally 'conversation' and 'event_id')"
+BAD_VOTE_BODY = "expected a JSON object with 'ref' (a reply's id) and 'vote' (1, -1, or 0 to take it back)"
 ApiHandler = Callable[[Request, str], Awaitable[Response]]
 
 
@@ -143,7 +146,12 @@ def _web_chat_routes(engine: Engine, access: WebAccess) -> list[BaseRoute]:
     async def history(request: Request, user: str) -> Response:
         conversation = _conversation_id(request.query_params.get("conversation"))
         turns = await engine.history(_web_message(user, conversation, "history", "").scope)
-        return JSONResponse({"user": user, "turns": [{"role": t.role, "text": t.content} for t in turns]})
+        shown = [
+            {"role": t.role, "text": t.content}
+            | ({"html": render_markdown(t.content)} if t.role == "assistant" else {})
+            for t in turns
+        ]
+        return JSONResponse({"user": user, "turns": shown})
 
     async def chat(request: Request, user: str) -> Response:
         if not request.headers.get("content-type", "").startswith("application/json"):
@@ -177,8 +185,35 @@ def _web_chat_routes(engine: Engine, access: WebAccess) -> list[BaseRoute]:
         Route("/login", login),
         Route("/api/history", _guarded(history, sessions)),
         Route("/api/chat", _guarded(chat, sessions), methods=["POST"]),
+        Route("/api/prompts", _guarded(_prompts_api(engine), sessions)),
+        Route("/api/feedback", _guarded(_feedback_api(engine), sessions), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
+
+
+def _prompts_api(engine: Engine) -> ApiHandler:
+    """What an empty conversation offers: one prompt per skill (as Slack's assistant), and /help."""
+
+    async def prompts(_request: Request, _user: str) -> Response:
+        offered = [
+            {"skill": p.skill, "title": p.title, "message": p.message}
+            for p in suggested_prompts(engine.router)
+        ]
+        return JSONResponse({"prompts": offered, "help": f"/{engine.router.help.name}"})
+
+    return prompts
+
+
+def _feedback_api(engine: Engine) -> ApiHandler:
+    """The session's 👍/👎 on a reply it was shown, stored like a Slack or Discord reaction."""
+
+    async def vote(request: Request, user: str) -> Response:
+        ref, value = _vote(await read_body(request))
+        if not await engine.record_feedback(PLATFORM, ref, user, value):
+            raise BadRequest(404, "no reply has that id")
+        return Response(status_code=204)
+
+    return vote
 
 
 def _guarded(handler: ApiHandler, sessions: Sessions) -> Callable[[Request], Awaitable[Response]]:
@@ -209,6 +244,20 @@ def _chat_message(user: str, body: bytes) -> Message:
     if not isinstance(text, str) or not isinstance(event_id, str) or len(event_id) > 100:
         raise BadRequest(400, BAD_CHAT_BODY)
     return _web_message(user, _conversation_id(fields.get("conversation")), f"{user}-{event_id}", text)
+
+
+def _vote(body: bytes) -> tuple[str, int]:
+    """The reply id and the vote a feedback request's body gives; 400 when it is not the expected JSON."""
+    try:
+        fields: Any = json.loads(body)
+        ref, value = fields["ref"], fields["vote"]
+    except (ValueError, KeyError, TypeError):
+        raise BadRequest(400, BAD_VOTE_BODY) from None
+    if isinstance(value, bool) or value not in (1, -1, 0):
+        raise BadRequest(400, BAD_VOTE_BODY)
+    if not isinstance(ref, str) or not 0 < len(ref) <= 100:
+        raise BadRequest(400, BAD_VOTE_BODY)
+    return ref, int(value)
 
 
 def _conversation_id(given: object) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
+from bots.web.markdown import render_markdown
 from conversation import Message, Reply
 
 Event = dict[str, Any]
@@ -35,20 +37,27 @@ class WebChatSink:
         if self._waiting.get(event_id) is queue:
             del self._waiting[event_id]
 
-    async def deliver(self, message: Message, reply: Reply) -> None:
-        """Pass a whole reply to the waiting request."""
+    async def deliver(self, message: Message, reply: Reply) -> str:
+        """Pass a whole reply, rendered, to the waiting request; returns the reply's id for votes.
+
+        The id is random, so only the tab that was shown the reply can vote on it.
+        """
         queue = self._waiting.get(message.event_id)
         if queue is None:
             raise NoBrowserWaiting(message.event_id)
+        ref = uuid.uuid4().hex
         queue.put_nowait(
             {
                 "type": "reply",
+                "ref": ref,
                 "text": reply.text,
+                "html": render_markdown(reply.text),
                 "skill": reply.skill,
                 "data": reply.data,
                 "notice": reply.notice,
             }
         )
+        return ref
 
     async def stream(self, message: Message, text: str) -> None:
         """Pass a piece of text as it is generated."""
