@@ -55,15 +55,12 @@ def serve(args: argparse.Namespace) -> None:
         quiet = ProgressTiming(show_after_s=3600.0)  # diagnostic only: placeholders never show
         adapters = [SlackAdapter(engine, settings, progress=quiet if args.no_placeholders else None)]
     else:
-        import yarl  # noqa: PLC0415
-        from discord.gateway import DiscordWebSocket  # noqa: PLC0415
-        from discord.http import Route as DiscordRoute  # noqa: PLC0415
-
         from bots.discord import DiscordAdapter  # noqa: PLC0415
 
-        DiscordRoute.BASE = args.api_url
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(args.gateway_url)
-        adapters = [DiscordAdapter(engine, load_settings(discord_token="bench-token"))]
+        settings = load_settings(
+            discord_token="bench-token", discord_api_url=args.api_url, discord_gateway_url=args.gateway_url
+        )
+        adapters = [DiscordAdapter(engine, settings)]
     received: dict[str, float] = {}
     committed: dict[str, float] = {}
     submit = engine.submit

@@ -30,7 +30,6 @@ from tests.fakes.adapter_servers import (
     dm_from,
     inbox_statuses,
     lose_sent_marks,
-    point_discord_py_at,
     sent_marks,
     serve_discord,
     serve_slack,
@@ -214,7 +213,6 @@ async def test_discord_message_committed_then_crashed_is_answered_once_after_the
 ) -> None:
     database_url = sqlite_url(tmp_path)
     async with FakeDiscord() as fake:
-        point_discord_py_at(fake, monkeypatch)
         data = dm_from(fake, 0, "answer me after the crash")
         crashing = CrashingLLM()
         async with serve_discord(fake, make_engine(database_url, crashing, NO_RETRY)):
@@ -270,7 +268,6 @@ async def test_discord_answer_committed_but_not_posted_before_a_crash_is_posted_
 ) -> None:
     database_url = sqlite_url(tmp_path)
     async with FakeDiscord() as fake:
-        point_discord_py_at(fake, monkeypatch)
         data = dm_from(fake, 0, "post this after the crash")
         crashing = CrashingLLM()
         async with serve_discord(fake, make_engine(database_url, crashing, NO_RETRY)):
@@ -323,7 +320,6 @@ async def test_discord_reply_posted_but_not_marked_sent_before_a_crash_is_not_po
 ) -> None:
     database_url = sqlite_url(tmp_path)
     async with FakeDiscord() as fake:
-        point_discord_py_at(fake, monkeypatch)
         first = make_engine(database_url, FakeLLM(), NO_RETRY)
         lose_sent_marks(first, monkeypatch)
         async with serve_discord(fake, first):

@@ -17,7 +17,7 @@ import pytest
 
 from conversation import EngineLimits
 from conversation.llm import ChatMessage, FakeLLM
-from tests.fakes.adapter_servers import SlackServer, point_discord_py_at, serve_discord, serve_slack
+from tests.fakes.adapter_servers import SlackServer, serve_discord, serve_slack
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_objects import (
     BOT,
@@ -176,31 +176,23 @@ async def test_discord_two_users_in_one_guild_channel_keep_separate_contexts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = make_engine(sqlite_url(tmp_path), FakeLLM(seen_users), EngineLimits(retry_after_s=60))
-    async with FakeDiscord() as fake:
-        point_discord_py_at(fake, monkeypatch)
-        async with serve_discord(fake, engine):
-            conversations = DiscordConversations(
-                fake, {"alice": (HUMAN, GENERAL_ID), "bob": (BOB, GENERAL_ID)}
-            )
-            await converse(conversations.say, ["alice", "bob"])
+    async with FakeDiscord() as fake, serve_discord(fake, engine):
+        conversations = DiscordConversations(fake, {"alice": (HUMAN, GENERAL_ID), "bob": (BOB, GENERAL_ID)})
+        await converse(conversations.say, ["alice", "bob"])
 
 
 async def test_discord_one_user_in_two_threads_keeps_separate_contexts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = make_engine(sqlite_url(tmp_path), FakeLLM(seen_users), EngineLimits(retry_after_s=60))
-    async with FakeDiscord() as fake:
-        point_discord_py_at(fake, monkeypatch)
-        async with serve_discord(fake, engine):
-            await fake.dispatch(
-                "THREAD_CREATE", thread_channel(SECOND_THREAD_ID, GENERAL_ID, "another thread")
-            )
-            conversations = DiscordConversations(
-                fake,
-                {
-                    "first": (HUMAN, THREAD_ID),
-                    "second": (HUMAN, SECOND_THREAD_ID),
-                    "parent": (HUMAN, GENERAL_ID),
-                },
-            )
-            await converse(conversations.say, ["first", "second", "parent"])
+    async with FakeDiscord() as fake, serve_discord(fake, engine):
+        await fake.dispatch("THREAD_CREATE", thread_channel(SECOND_THREAD_ID, GENERAL_ID, "another thread"))
+        conversations = DiscordConversations(
+            fake,
+            {
+                "first": (HUMAN, THREAD_ID),
+                "second": (HUMAN, SECOND_THREAD_ID),
+                "parent": (HUMAN, GENERAL_ID),
+            },
+        )
+        await converse(conversations.say, ["first", "second", "parent"])

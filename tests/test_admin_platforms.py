@@ -7,9 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yarl
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 from starlette.applications import Starlette
 
 from bots.discord import DiscordAdapter
@@ -119,10 +116,8 @@ async def test_discord_admin_command_is_deferred_and_answered_ephemerally(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, admin: bool
 ) -> None:
     async with FakeDiscord() as fake:
-        monkeypatch.setattr(Route, "BASE", fake.api_url)
-        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
         admins = [f"discord:{USER_ID}"] if admin else []
-        async with admin_bot(tmp_path, admins=admins, discord_token="fake-token") as bot:
+        async with admin_bot(tmp_path, admins=admins, discord_token="fake-token", **fake.settings()) as bot:
             adapter = DiscordAdapter(bot.engine, bot.settings)
             await adapter.start()
             await fake.until(lambda: fake.connected)

@@ -15,7 +15,6 @@ from tests.fakes.adapter_servers import (
     FIRST_DM,
     dm_from,
     feedback_votes,
-    point_discord_py_at,
     serve_discord,
 )
 from tests.fakes.discord_api import FakeDiscord
@@ -30,7 +29,6 @@ async def test_thumbs_on_a_reply_are_stored_as_the_users_vote_and_taking_one_bac
 ) -> None:
     database_url = sqlite_url(tmp_path)
     async with FakeDiscord() as fake:
-        point_discord_py_at(fake, monkeypatch)
         engine = make_engine(database_url, limits=NO_RETRY)
         async with serve_discord(fake, engine):
             await fake.dispatch("MESSAGE_CREATE", dm_from(fake, 0, "rate me"))

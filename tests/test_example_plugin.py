@@ -12,9 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yarl
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
 from bots.discord import DiscordAdapter
 from bots.slack import EVENTS_PATH, ProgressTiming, SlackAdapter
@@ -107,10 +104,8 @@ async def test_discord_syncs_the_plugins_command_and_routes_its_free_text(
     tmp_path: Path, api_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with FakeDiscord() as discord:
-        monkeypatch.setattr(Route, "BASE", discord.api_url)
-        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(discord.gateway_url))
         engine = bot_engine(tmp_path, api_url)
-        adapter = DiscordAdapter(engine, load_settings(discord_token="fake-token"))
+        adapter = DiscordAdapter(engine, load_settings(discord_token="fake-token", **discord.settings()))
         await engine.start()
         await adapter.start()
         await discord.until(lambda: discord.connected)

@@ -9,7 +9,6 @@ import pytest
 
 from bots.discord.adapter import DiscordAdapter
 from conversation import ConfigError, load_settings
-from tests.fakes.adapter_servers import point_discord_py_at
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.engines import make_engine, sqlite_url
 
@@ -18,11 +17,13 @@ async def test_two_processes_identify_each_with_its_own_shard(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with FakeDiscord() as fake:
-        point_discord_py_at(fake, monkeypatch)
         adapters = []
         for shard in (0, 1):  # two processes, each with its own engine, on one database
             settings = load_settings(
-                discord_token="fake-token", discord_shard_count=2, discord_shard_ids=[shard]
+                discord_token="fake-token",
+                discord_shard_count=2,
+                discord_shard_ids=[shard],
+                **fake.settings(),
             )
             engine = make_engine(sqlite_url(tmp_path))
             adapters.append((engine, DiscordAdapter(engine, settings)))

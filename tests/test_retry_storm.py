@@ -24,7 +24,6 @@ from tests.fakes.adapter_servers import (
     discord_answers,
     dm_from,
     inbox_statuses,
-    point_discord_py_at,
     serve_discord,
     serve_slack,
     slack_answers,
@@ -86,7 +85,6 @@ async def test_discord_200_messages_dispatched_1_to_4_times_and_replayed_on_resu
 ) -> None:
     chance = random.Random(20_240_612)
     async with FakeDiscord() as fake:
-        point_discord_py_at(fake, monkeypatch)
         messages = [dm_from(fake, n % 13, f"storm {n}") for n in range(EVENTS)]
         dispatches = [data for data in messages for _ in range(chance.randint(1, 4))]
         chance.shuffle(dispatches)
@@ -118,7 +116,6 @@ async def test_a_discord_replay_while_the_answer_is_being_written_leaves_no_typi
     llm = FakeLLM()
     llm.delay_s = 0.5
     async with FakeDiscord() as fake:
-        point_discord_py_at(fake, monkeypatch)
         typing = lambda: fake.calls_to("POST", rf"/channels/{FIRST_DM}/typing")  # noqa: E731
         engine = make_engine(sqlite_url(tmp_path), llm, EngineLimits(retry_after_s=60))
         async with serve_discord(fake, engine):

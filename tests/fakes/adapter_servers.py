@@ -19,9 +19,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
-import yarl
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
 from bots.discord import DiscordAdapter
 from bots.runner import configured_adapters
@@ -92,12 +89,6 @@ async def serve_slack(slack: FakeSlackApi, engine: Engine) -> AsyncIterator[Slac
         server.should_exit = True
         await serving
         listener.close()
-
-
-def point_discord_py_at(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Send discord.py's REST calls and gateway connection to ``fake``."""
-    monkeypatch.setattr(Route, "BASE", fake.api_url)
-    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
 
 
 @asynccontextmanager
