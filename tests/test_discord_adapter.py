@@ -33,6 +33,7 @@ from tests.fakes.discord_objects import (
 from tests.fakes.engines import make_engine
 
 MESSAGES = r"/channels/\d+/messages"
+PRIVATE = frozenset({"admin", "optout", "optin"})
 
 
 @dataclass
@@ -76,7 +77,9 @@ async def discord_bot(database_url: str, llm: FakeLLM) -> AsyncIterator[DiscordB
 def with_commands(engine: Engine, settings: Settings, names: tuple[str, ...]) -> DiscordAdapter:
     """An adapter whose Discord commands are ``names`` (its engine's router answers only chat)."""
     answering = engine.router
-    engine.router = Router({"chat": ChatSkill("test"), **{n: GatedSkill(n, asyncio.Event()) for n in names}})
+    skills = {"chat": ChatSkill("test"), **{n: GatedSkill(n, asyncio.Event()) for n in names}}
+    private = frozenset(names) & PRIVATE  # command-only, as the registry makes them: answered ephemerally
+    engine.router = Router(skills, commands_only=private)
     adapter = DiscordAdapter(engine, settings)
     engine.router = answering
     return adapter

@@ -9,7 +9,7 @@ import discord
 from starlette.routing import BaseRoute
 
 from bots.discord.buttons import dynamic_buttons
-from bots.discord.commands import discord_commands
+from bots.discord.commands import discord_commands, private_commands
 from bots.discord.events import (
     PLATFORM,
     ReactionFeedback,
@@ -69,7 +69,7 @@ class DiscordAdapter:
         for command in discord_commands(commands, self.receive_command):
             self.tree.add_command(command)
         self.client.add_dynamic_items(*dynamic_buttons(self.receive_vote, self.receive_choice))
-        self.sink = DiscordSink(self.client)
+        self.sink = DiscordSink(self.client, private_commands(commands))
         engine.register_sink(PLATFORM, self.sink)
         self._token = settings.discord_token
         self._bot_channels = frozenset(settings.discord_bot_channels)

@@ -13,9 +13,6 @@ from pydantic import BaseModel
 
 from conversation.commands import SlashCommand as Command
 
-PRIVATE_COMMANDS = frozenset({"admin", "optout", "optin"})
-"""Commands answered ephemerally (only the user who ran them sees the answer)."""
-
 CommandReceiver = Callable[[discord.Interaction[discord.Client], str, str], Awaitable[None]]
 """Called with the interaction, the command name and its text."""
 SlashCommand = app_commands.Command[Any, ..., None]
@@ -75,7 +72,12 @@ def _option_type(annotation: object) -> object:
     return base if base in _OPTION_TYPES else str
 
 
-def is_private(interaction: discord.Interaction[discord.Client]) -> bool:
-    """True for a command whose answer only its user may see (it is deferred ephemerally)."""
+def private_commands(commands: Sequence[Command]) -> frozenset[str]:
+    """The names of the commands answered ephemerally, as the registry marks them (``private``)."""
+    return frozenset(command.name for command in commands if command.private)
+
+
+def is_private(interaction: discord.Interaction[discord.Client], private: frozenset[str]) -> bool:
+    """True for a command (named in ``private``) whose answer only its user may see."""
     data = interaction.data
-    return data is not None and data.get("name") in PRIVATE_COMMANDS
+    return data is not None and data.get("name") in private

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import discord
 
-from bots.discord.commands import PRIVATE_COMMANDS
 from conversation import Message
 
 PLATFORM = "discord"
@@ -133,13 +132,13 @@ def strip_mention(text: str, bot_id: int) -> str:
     return re.sub(rf"<@!?{bot_id}>[ \t]?", "", text).strip()
 
 
-def answered_privately(message: Message) -> bool:
-    """True for a slash command whose answer only its user may see (``PRIVATE_COMMANDS``).
+def answered_privately(message: Message, private: frozenset[str]) -> bool:
+    """True for a slash command (named in ``private``) whose answer only its user may see.
 
     Read from the message itself, so it holds for an answer delivered after a restart too.
     """
     name = message.text.removeprefix("/").split(" ", 1)[0]
-    return message.event_id.startswith(_COMMAND_EVENT) and name in PRIVATE_COMMANDS
+    return message.event_id.startswith(_COMMAND_EVENT) and name in private
 
 
 def source_message_id(event_id: str) -> int | None:

@@ -59,9 +59,11 @@ class DiscordSink:
     accepted it (or ``refuse``/``forget`` when it did not).
     """
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, private: frozenset[str] = frozenset()) -> None:
+        """``private``: the commands answered ephemerally (``commands.private_commands``)."""
         self.edit_interval_s = EDIT_INTERVAL_S
         self._client = client
+        self._private = private
         self._commands: dict[str, PendingCommand] = {}
         self._typing: dict[str, asyncio.Task[None] | None] = {}
         self._live: dict[str, LiveMessage] = {}
@@ -93,7 +95,9 @@ class DiscordSink:
                 self._typing[message.event_id] = asyncio.create_task(self._keep_typing(message))
             return
         try:
-            await pending.interaction.response.defer(thinking=True, ephemeral=is_private(pending.interaction))
+            await pending.interaction.response.defer(
+                thinking=True, ephemeral=is_private(pending.interaction, self._private)
+            )
             pending.deferred = True
         except discord.HTTPException as error:
             log.warning(
@@ -137,7 +141,7 @@ class DiscordSink:
                 await asyncio.wait_for(pending.acknowledged.wait(), ACK_WAIT_S)
             if pending.deferred:
                 first_id, pages = await self._follow_up(pending, pages, view)
-        if pages and answered_privately(message):
+        if pages and answered_privately(message, self._private):
             return str(first_id or await self._send_privately(message, reply, pages))
         live = self._live.pop(message.event_id, None)
         posted = None if live is None else await live.finish()
@@ -190,7 +194,7 @@ class DiscordSink:
                     page,
                     allowed_mentions=QUIET_MENTIONS,
                     wait=True,
-                    ephemeral=is_private(pending.interaction),
+                    ephemeral=is_private(pending.interaction, self._private),
                     view=view if number == 0 and view is not None else NO_VIEW,
                 )
             except discord.HTTPException as error:
