@@ -332,6 +332,17 @@ ISSUE_CASES = [
 def translate_cases(rng: random.Random) -> list[dict[str, object]]:
     """Two cases per template and language (120), with CLDR names, numbers, names and negation checked."""
     cases: list[dict[str, object]] = []
+    for name, turn, language, checks in ISSUE_CASES:
+        field = f"data.translations.{language}"
+        cases.append(
+            {
+                "skill": "translate",
+                "group": "issue",
+                "name": name,
+                "turns": [turn],
+                "checks": [{"field": field, **check} for check in checks],
+            }
+        )
     for language in LANGUAGES:
         locale, english = Locale.parse(language), Locale.parse("en")
         for kind, texts in TEMPLATES.items():
@@ -379,22 +390,11 @@ def translate_cases(rng: random.Random) -> list[dict[str, object]]:
                         "skill": "translate",
                         "group": language,
                         "name": f"{language}: {source}",
-                        "turns": [f"/translate to {language}: {source}"],
+                        "turns": [f"/translate to {english.languages[language]}: {source}"],
                         "checks": checks,
                         "reference": {"field": field, "text": texts[language].format(**local)},
                     }
                 )
-    for name, turn, language, checks in ISSUE_CASES:
-        field = f"data.translations.{language}"
-        cases.append(
-            {
-                "skill": "translate",
-                "group": "issue",
-                "name": name,
-                "turns": [turn],
-                "checks": [{"field": field, **check} for check in checks],
-            }
-        )
     return _deduplicated(cases)
 
 

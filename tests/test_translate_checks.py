@@ -43,13 +43,10 @@ async def translate(text: str, llm: FakeLLM, candidates: int = 3) -> SkillRespon
     return await skill.handle(SkillRequest(message, text, [], {}, llm))
 
 
-async def test_a_translation_that_changes_the_weekday_is_caught_and_replaced() -> None:
+async def test_a_translation_that_loses_the_weekday_is_caught_and_replaced_by_a_retry() -> None:
     llm = translator(
-        ["Notre bureau sera fermé mardi.", "Notre bureau sera fermé lundi."],
-        {
-            "Notre bureau sera fermé mardi.": "Our office will be closed on Tuesday.",
-            "Notre bureau sera fermé lundi.": SOURCE,
-        },
+        ["Notre bureau sera fermé.", "Notre bureau sera fermé lundi."],
+        {"Notre bureau sera fermé.": "Our office will be closed.", "Notre bureau sera fermé lundi.": SOURCE},
     )
     response = await translate(f"to French: {SOURCE}", llm)
 
@@ -76,16 +73,29 @@ async def test_a_translation_that_changes_a_number_is_caught_and_replaced() -> N
     assert data is not None and data["translations"]["fr"] == "Les billets coûtent 15 euros chacun."
 
 
-async def test_when_no_candidate_passes_the_best_is_shown_marked_unsure() -> None:
+async def test_a_weekday_the_model_keeps_getting_wrong_is_put_right_by_code_and_checked() -> None:
     llm = translator(
-        ["Notre bureau sera fermé mardi."], {"Notre bureau sera fermé mardi.": "Closed on Tuesday."}
+        ["Notre bureau sera fermé mardi."],
+        {
+            "Notre bureau sera fermé mardi.": "Our office will be closed on Tuesday.",
+            "Notre bureau sera fermé lundi.": SOURCE,
+        },
     )
+    response = await translate(f"to French: {SOURCE}", llm)
+
+    data = response.replies[0].data
+    assert data is not None and data["translations"]["fr"] == "Notre bureau sera fermé lundi."
+    assert data["checks"]["fr"] == {"sure": True, "problems": [], "similarity": 1.0, "candidates": 1}
+
+
+async def test_when_no_candidate_passes_the_best_is_shown_marked_unsure() -> None:
+    llm = translator(["Notre bureau sera fermé mardi et mercredi."], {})
     response = await translate(f"to French: {SOURCE}", llm, candidates=2)
 
     (reply,) = response.replies
     assert "unsure" in reply.text and "Monday missing" in reply.text
     assert reply.data is not None and reply.data["checks"]["fr"]["sure"] is False
-    assert reply.data["translations"]["fr"] == "Notre bureau sera fermé mardi."
+    assert reply.data["translations"]["fr"] == "Notre bureau sera fermé mardi et mercredi."
 
 
 async def test_a_good_first_draft_costs_one_translation_and_one_back_translation() -> None:

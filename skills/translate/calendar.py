@@ -52,6 +52,23 @@ class CalendarNames:
         words = {w for w in _WORD.findall(text) if _best(w.lower(), names) is not None}
         return _WORD.sub(lambda m: " " if m.group() in words else m.group(), text)
 
+    def renamed(self, text: str, weekday: bool, old: int, new: int) -> str:
+        """``text`` with the name of weekday (or month) ``old`` replaced by CLDR's name of ``new``."""
+        names = self.weekdays if weekday else self.months
+        locale = Locale.parse(self.language)
+        table = locale.days if weekday else locale.months
+        name = str(table["format"]["wide"][new])
+        if self.language in NO_SPACES:
+            for stem in sorted((s for s, v in names.items() if v == old), key=len, reverse=True):
+                if stem in text:
+                    return text.replace(stem, name, 1)
+            return text
+        for match in _WORD.finditer(text):
+            if _best(match.group().lower(), names) == old:
+                written = name[:1].upper() + name[1:] if match.group()[:1].isupper() else name
+                return text[: match.start()] + written + text[match.end() :]
+        return text
+
     def has_later_period(self, text: str) -> bool:
         """Whether ``text`` names an afternoon, evening or night period ("PM", "nachmittags", "午後")."""
         lowered = text.lower()

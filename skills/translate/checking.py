@@ -3,8 +3,8 @@
 Each candidate is translated back into the source language by the same model; its invariants
 (``invariants``) must hold against the source in the translation and in the back-translation,
 and the back-translation must mean what the source means (MiniLM cosine similarity). Up to
-``k`` candidates are made, later ones told what to keep; the best is kept, marked unsure when
-none passes.
+``k`` candidates are made, later ones told what to keep, and each that fails gets a repaired
+twin where code can see the fix (``repair``); the best is kept, marked unsure when none passes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 from babel import Locale, UnknownLocaleError
 
 from skills.translate.invariants import Invariants, broken_invariants, invariants_of
+from skills.translate.repair import repaired
 
 MIN_SIMILARITY = 0.8
 """Below this cosine similarity of source and back-translation the meaning is taken as changed."""
@@ -89,6 +90,9 @@ class TranslationChecker:
             output = await translate(hint, temperature)
             tried += 1
             candidate = await self._check(text, (source, target), expected, output, back)
+            if not candidate.passed and (fixed := repaired(output, expected, target)) is not None:
+                fixed_candidate = await self._check(text, (source, target), expected, fixed, back)
+                candidate = max(candidate, fixed_candidate, key=Candidate.rank)
             if best is None or candidate.rank() > best.rank():
                 best = candidate
             if best.passed or not output:
