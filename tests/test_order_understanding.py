@@ -258,3 +258,34 @@ async def test_a_restatement_at_the_summary_sets_the_items_it_names(restatement:
     assert "Shall I place the order?" in summary
     large = {"name": "fries", "size": "large", "toppings": []}
     assert customer.state["items"] == [large, large, {"name": "coke", "size": "small", "toppings": []}]
+
+
+async def test_one_of_equal_items_is_swapped_when_one_is_said() -> None:
+    customer = Customer()
+    await customer.say("2 small cokes and a large fries")
+
+    await customer.say("swap one coke for a sprite")
+
+    names = sorted(item["name"] for item in customer.state["items"])
+    assert names == ["coke", "fries", "sprite"]
+
+
+@pytest.mark.parametrize("again", ["one more pepperoni", "another pepperoni please", "add another pepperoni"])
+async def test_an_item_named_again_is_a_copy_of_the_one_ordered(again: str) -> None:
+    customer = Customer()
+    await customer.say("a medium pepperoni with mushrooms")
+
+    await customer.say(again)
+
+    pizza = {"name": "pepperoni", "size": "medium", "toppings": ["mushrooms"]}
+    assert customer.state["items"] == [pizza, pizza]
+
+
+@pytest.mark.parametrize("count", ["actually just two", "only two", "sorry, 2"])
+async def test_a_bare_count_after_a_correction_word_recounts_the_last_item(count: str) -> None:
+    customer = Customer()
+    await customer.say("three small sprites")
+
+    await customer.say(count)
+
+    assert customer.state["items"] == [{"name": "sprite", "size": "small", "toppings": []}] * 2

@@ -22,11 +22,7 @@ class DraftChanges:
         line = asked[0] if asked else self.find(draft, edit.ref)
         if line is None:
             return f"There is no {self._named(edit.ref)} in your order.", None
-        every = (
-            [i for i in draft.items if i.name == line.name]
-            if edit.ref.every or edit.action == "count"
-            else [i for i in draft.items if i == line]
-        )
+        every = self._pointed_at(draft, line, edit)
         if edit.action == "count":
             return self._recount(draft, every, edit.count or 1), None
         if edit.action == "resize":
@@ -38,6 +34,19 @@ class DraftChanges:
             return (f"Removed {describe_lines(self.menu, others)}." if others else ""), None
         self._drop(draft, every)
         return ("" if edit.action == "swap" else f"Removed {describe_lines(self.menu, every)}."), line
+
+    def _pointed_at(self, draft: OrderDraft, line: LineItem, edit: Edit) -> list[LineItem]:
+        """What an edit's reference covers: every such item, the one counted, or it and its equal twins."""
+        if edit.ref.every or edit.action == "count":
+            return [i for i in draft.items if i.name == line.name]
+        if edit.ref.one:
+            return [line]
+        return [i for i in draft.items if i == line]
+
+    def recount_last(self, draft: OrderDraft, count: int) -> str:
+        """A bare count ("actually just two") for the item asked about, else the last one named."""
+        last = (draft.open_items or draft.items)[-1 if not draft.open_items else 0]
+        return self._recount(draft, [i for i in draft.items if i == last], count)
 
     def amend(
         self, draft: OrderDraft, lines: list[ParsedLine], strong: bool, instead_of: list[str] | None = None

@@ -77,6 +77,10 @@ class OrderDialogue:
         changed = self._apply_edits(draft, reading, notes)
         if reading.amends and reading.parsed.lines and draft.items and not reading.edits.edits:
             changed = self._amend(draft, reading, notes) or changed
+        bare = reading.parsed.count and not (reading.parsed.lines or reading.edits.edits)
+        if bare and reading.amends and draft.items and reading.question is None:
+            notes.append(self.changes.recount_last(draft, reading.parsed.count or 1))
+            changed = True
         if reading.question is not None:
             notes.append(self.answers.answer(reading, draft))
         else:
@@ -155,7 +159,7 @@ class OrderDialogue:
                 notes.append(refused or f"Changed to {describe_line(self.menu, line)}.")
                 changed = True
         settled = [line for line in was_open if line.complete and any(line is i for i in draft.items)]
-        added = settled + self._add(draft, parsed)
+        added = settled + self._add(draft, parsed, again=reading.again)
         if added:
             notes.append(f"Added {describe_lines(self.menu, added)}.")
         notes.append(self.answers.refusals(parsed))
@@ -175,14 +179,22 @@ class OrderDialogue:
                 line.toppings = list(parsed.toppings)
         return twins != before
 
-    def _add(self, draft: OrderDraft, parsed: Parsed) -> list[LineItem]:
-        """Put the new lines into the order (open slots and all); the ones already complete."""
+    def _add(self, draft: OrderDraft, parsed: Parsed, again: bool = False) -> list[LineItem]:
+        """Put the new lines into the order (open slots and all); the ones already complete.
+
+        ``again`` ("another coke", "one more pepperoni"): what a line does not say is copied from
+        the last such item ordered.
+        """
         added = []
         for found in parsed.lines:
             entry = self.menu.item(found.name)
+            like = next((i for i in reversed(draft.items) if i.name == found.name), None) if again else None
             toppings = found.toppings if entry.takes_toppings else []
+            if like is not None and toppings is None:
+                toppings = like.toppings
+            size = found.size or (like.size if like is not None else None)
             for _ in range(found.quantity):
-                line = LineItem(name=found.name, size=found.size or entry.single_size, toppings=toppings)
+                line = LineItem(name=found.name, size=size or entry.single_size, toppings=toppings)
                 draft.items.append(line)
                 added += [line] if line.complete else []
         return added

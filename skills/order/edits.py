@@ -32,6 +32,8 @@ class Ref:
     topping: str | None = None
     every: bool = False
     """Named in the plural: every such item."""
+    one: bool = False
+    """Counted as one ("one coke", "a coke"): that one item, not its equal twins."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +193,7 @@ def _refs(tokens: list[Token], at: int, many: bool = False, pronouns: bool = Fal
             counted = (
                 end > at and tokens[end - 1].kind == "number" and tokens[end - 1].said in ("one", "a", "an")
             )
-            refs.append(Ref(name=token.value, size=size, every=token.plural and not counted))
+            refs.append(Ref(name=token.value, size=size, every=token.plural and not counted, one=counted))
             size = None
         elif token.kind == "noun":
             if not refs or refs[-1].name is None:

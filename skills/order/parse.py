@@ -70,6 +70,8 @@ class Parsed:
     """Things named as if ordered that are not on the menu ("calzone", "hawaiian pizza")."""
     unnamed: list[str] = field(default_factory=list)
     """Generic nouns ordered without saying which ("a large pizza")."""
+    count: int | None = None
+    """A number said with no item after it ("actually just two")."""
 
 
 def parse_items(menu: Menu, tokens: list[Token]) -> Parsed:
@@ -77,6 +79,7 @@ def parse_items(menu: Menu, tokens: list[Token]) -> Parsed:
     parser = _ItemParser(menu)
     for at, token in enumerate(tokens):
         parser.take(token, _ahead(tokens[at + 1 :]))
+    parser.end_phrase()
     parser.result.unknown = unknown_things(tokens)
     return parser.result
 
@@ -123,9 +126,15 @@ class _ItemParser:
         elif token.kind == "noun" and self.previous in ("number", "size"):
             self.result.unnamed.append(token.value)
         elif token.kind == "stop":
-            self.quantity, self.size, self.counted = None, None, False
+            self.end_phrase()
         elif token.value in ("other", "rest", "others") and self.group is not None:
             self.current = self.group
+
+    def end_phrase(self) -> None:
+        """A phrase ends: a count no item took is a bare count ("just two")."""
+        if self.quantity is not None and self.counted:
+            self.result.count = self.quantity
+        self.quantity, self.size, self.counted = None, None, False
 
     def _size(self, size: str, ahead: str) -> None:
         if ahead in ("item", "noun"):

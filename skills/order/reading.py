@@ -99,6 +99,7 @@ _CORRECTIONS = Phrases(_WORDS["corrections"])
 _SECOND_THOUGHTS = Phrases(_WORDS["second_thoughts"])
 _ADDITIONS = Phrases(_WORDS["additions"])
 _RESTATEMENTS = Phrases(_WORDS["restatements"])
+_AGAIN = Phrases(_WORDS["again"])
 _NONE = Phrases(_WORDS["none_answers"])
 _ADDRESS_LEAD_INS = frozenset(_WORDS["address_lead_ins"])
 
@@ -123,6 +124,8 @@ class Reading:
     "strong" may swap an item for another ("I meant a sprite"), "weak" only amends ("actually, large")."""
     negated: list[str]
     """Items named after "not" ("sprites, not cokes"): what the message does not want."""
+    again: bool
+    """An item named again ("another coke"): a copy of the one ordered, unless said otherwise."""
     none: bool
     """A way of saying none ("nothing", "no thanks"), and nothing else named."""
     unexplained: list[str]
@@ -159,6 +162,7 @@ def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading
         back=bool(_BACK.search(said)),
         amends=_amends(said, len(parsed.lines)) or ("weak" if contrasted else None),
         negated=negated,
+        again=_AGAIN.search(said),
         none=False,
         unexplained=[t.value for t in tokens if t.kind == "word" and _unexplained(t.value)],
     )
@@ -280,7 +284,15 @@ _CONTROL_WORDS = word_set(
 _PORTIONS = frozenset(_WORDS["portions"])
 _SAID_WORDS = frozenset(
     word
-    for key in ("corrections", "restatements", "removals", "second_thoughts", "additions", "none_answers")
+    for key in (
+        "corrections",
+        "restatements",
+        "removals",
+        "second_thoughts",
+        "additions",
+        "again",
+        "none_answers",
+    )
     for phrase in _WORDS[key]
     for word in phrase.split()
 )
