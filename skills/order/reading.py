@@ -223,6 +223,8 @@ def _clean_address(raw: str) -> str:
     words = raw.split()
     while lead := next((n for n in range(min(6, len(words)), 0, -1) if _is_lead_in(words[:n])), 0):
         words = words[lead:]
+    if len(words) > 1 and re.fullmatch(r"[^\W\d]+,", words[0]) and re.search(r"\d", " ".join(words[1:])):
+        words = words[1:]  # "hmm, 46 Maple Avenue": one word and a comma before a numbered address
     return _ADDRESS_TAIL.sub("", " ".join(words)).strip(" ,.;:")
 
 
