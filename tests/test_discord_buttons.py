@@ -7,32 +7,20 @@ INTERACTION_CREATE for a press on a message's button as Discord does.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
-from typing import Any
 
-import sqlalchemy as sa
-
-from conversation import Choice, Engine, EngineLimits
-from conversation.llm import FakeLLM
-from conversation.router import Router
-from skills import ChatSkill, SkillRequest, SkillResponse
-from skills.order import OrderSkill
-from skills.order.sink import OrderSink
-from storage import Ledger
-from storage.orders import OrderStore
-from storage.tables import orders
+from conversation import EngineLimits
 from tests.fakes.adapter_servers import FIRST_DM, FIRST_USER, dm_from, feedback_votes, serve_discord
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_objects import user
 from tests.fakes.engines import make_engine, migrated_database, sqlite_url
+from tests.fakes.ordering import ordering_engine, placed_orders
 from training.dataset import build_dataset
 
 NO_RETRY = EngineLimits(retry_after_s=60)
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
 EPHEMERAL = 1 << 6
 ALICE = user(FIRST_USER, "user0")
-PLACE_OR_CANCEL = (Choice("Place order", "yes", "primary"), Choice("Cancel", "cancel", "danger"))
 
 
 async def test_a_thumbs_down_button_is_the_users_vote_and_drops_the_answer_from_the_next_dataset(
@@ -60,45 +48,6 @@ async def test_a_thumbs_down_button_is_the_users_vote_and_drops_the_answer_from_
     dataset = build_dataset(database, test_fraction=0.25, near_duplicate_threshold=0.8, sources={"discord"})
     database.dispose()
     assert dataset.pairs == [] and dataset.manifest["dropped"] == {"thumbs_down": 1}
-
-
-class OffersPlaceOrCancel:
-    """The order skill with Place / Cancel under its summary, as skills/order could offer them.
-
-    (In skills/order that is one ``choices=`` on the summary's Reply; this wrapper stands in.)
-    """
-
-    def __init__(self, skill: OrderSkill) -> None:
-        self._skill = skill
-        self.name, self.description = skill.name, skill.description
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._skill, name)
-
-    async def handle(self, request: SkillRequest) -> SkillResponse:
-        response = await self._skill.handle(request)
-        replies = [
-            dataclasses.replace(reply, choices=PLACE_OR_CANCEL)
-            if "Shall I place the order?" in reply.text
-            else reply
-            for reply in response.replies
-        ]
-        return dataclasses.replace(response, replies=replies)
-
-
-def ordering_engine(database_url: str) -> Engine:
-    database = migrated_database(database_url)
-    order = OffersPlaceOrCancel(OrderSkill(sink=OrderSink(OrderStore(database))))
-    router = Router({"chat": ChatSkill("You are a test bot."), "order": order})
-    return Engine(Ledger(database), FakeLLM(), router, NO_RETRY)
-
-
-def placed_orders(database_url: str) -> list[dict[str, Any]]:
-    database = sa.create_engine(database_url)
-    with database.connect() as connection:
-        rows = [dict(row._mapping) for row in connection.execute(sa.select(orders))]
-    database.dispose()
-    return rows
 
 
 async def test_place_on_an_order_summary_after_a_restart_places_the_order(tmp_path: Path) -> None:

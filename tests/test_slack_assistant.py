@@ -1,7 +1,8 @@
 """Slack assistant threads through the real Bolt (signed HTTP requests) against the fake Slack:
 suggested prompts from the skills, the "is thinking…" status, the title, and answers streamed
 natively (chat.startStream/appendStream/stopStream), falling back to chat.update when the stream
-expired, never posted twice across a retry or a restart.
+expired, never posted twice across a retry or a restart (a post a crash left unfinished becomes
+the answer).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
-from conversation import Engine, EngineLimits
+from bots.slack import SlackSink
+from conversation import Engine, EngineLimits, Message, Reply
 from conversation.llm import FakeLLM
 from conversation.router import Router
 from skills import ChatSkill
@@ -110,3 +113,24 @@ async def test_a_streamed_answer_not_marked_sent_before_a_crash_is_not_posted_ag
     assert unsent == [None] and sent_marks(database_url) != [None]
     assert [m.text for m in slack.messages] == [ANSWER]
     assert slack.calls_to("conversations.replies")
+
+
+@pytest.mark.parametrize("left", ["stream", "placeholder"])
+async def test_a_post_a_crash_left_unfinished_becomes_the_answer_after_a_restart(left: str) -> None:
+    async with FakeSlackApi() as slack:
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
+        if left == "stream":  # what the process that died had streamed
+            begun = await client.chat_startStream(
+                channel="D1", thread_ts=THREAD, markdown_text="token0 token1"
+            )
+        else:
+            begun = await client.chat_postMessage(channel="D1", thread_ts=THREAD, text="token0 …")
+        restarted = SlackSink(client)  # it did not accept the message: it looks for posts first
+        question = Message("slack", "U1", "q", "EvQ", "D1", thread=THREAD, timestamp=1700000000.0002)
+        await restarted.deliver(question, Reply(ANSWER))
+
+    [answer] = slack.messages
+    assert (answer.ts, answer.text, answer.streaming) == (begun["ts"], ANSWER, False)
+    assert answer.metadata is not None and answer.metadata["event_type"] == "chatwright_reply"
+    setup_posts = 1 if left == "placeholder" else 0
+    assert len(slack.calls_to("chat.postMessage")) == setup_posts, "nothing posted again"

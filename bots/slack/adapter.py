@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from bots.health import AdapterState, Health
 from bots.slack.assistant import PROMPTS_TITLE, suggested_prompts, thread_title
-from bots.slack.buttons import FEEDBACK_ACTION, feedback_from_button
+from bots.slack.buttons import CHOICE_ACTION, FEEDBACK_ACTION, feedback_from_button, message_from_choice
 from bots.slack.events import (
     PLATFORM,
     Addressed,
@@ -106,6 +106,7 @@ class SlackAdapter:
         self.app.event("reaction_added")(self._on_reaction)
         self.app.event("reaction_removed")(self._on_reaction)
         self.app.action(FEEDBACK_ACTION)(self._on_feedback_button)
+        self.app.action(CHOICE_ACTION)(self._on_choice)
         self.app.assistant(self._assistant())
         self._prompts = suggested_prompts(engine.router)
         for command in slash_commands(engine.router):  # each arrives as "/<name> <text>" for the router
@@ -253,6 +254,15 @@ class SlackAdapter:
         feedback = feedback_from_button(body)
         if feedback is not None:
             await self.on_reaction_feedback(feedback)
+        await ack()
+
+    async def _on_choice(self, ack: AsyncAck, body: Payload) -> None:
+        """A choice button was pressed: its text is the user's message there, committed before the ack."""
+        message = message_from_choice(body)
+        if message is None:
+            log.warning("ignored a Slack choice press without a channel, user, value or action_ts")
+        else:
+            await self._submit(message)
         await ack()
 
     async def _on_command(self, ack: AsyncAck, command: Payload) -> None:

@@ -10,11 +10,13 @@ and only the others are posted. Needs the ``*:history`` scopes the app manifest 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.progress import PLACEHOLDER, STILL_WRITING
 from conversation import Message
 
 log = logging.getLogger(__name__)
@@ -24,13 +26,36 @@ LOOK_BACK = 200
 """Messages read after the user's message; a reply further down is posted again."""
 
 
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """What the bot posted where a message was said, since it was said."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    """Reply piece key -> ts of the posts that carry one."""
+    orphans: list[tuple[str, str]] = field(default_factory=list)
+    """(ts, text) of the bot's posts without a key, oldest first: a "…" placeholder or a native
+    stream that a crash left before the answer took it over."""
+
+    def adopt(self, *answer: str) -> str | None:
+        """The ts of an orphan showing the start of ``answer`` (in any of its forms) or only "…".
+
+        The orphan is taken out of the list (one post is adopted by one reply).
+        """
+        for number, (ts, text) in enumerate(self.orphans):
+            shown = text.removesuffix(STILL_WRITING).strip()
+            if shown in ("", PLACEHOLDER) or any(form.startswith(shown) for form in answer):
+                del self.orphans[number]
+                return ts
+        return None
+
+
 def reply_metadata(key: str) -> dict[str, Any]:
     """The message metadata that marks a post as the reply piece ``key``."""
     return {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
 
 
-async def posted_replies(client: AsyncWebClient, message: Message) -> dict[str, str]:
-    """Key -> ts of the reply pieces posted since ``message`` where it was said."""
+async def posted_replies(client: AsyncWebClient, message: Message) -> Posted:
+    """The reply pieces (and orphaned progress posts) the bot posted since ``message`` where it was said."""
     oldest = f"{message.timestamp:.6f}"
     try:
         if message.thread:
@@ -52,10 +77,12 @@ async def posted_replies(client: AsyncWebClient, message: Message) -> dict[str, 
             )
     except SlackApiError as error:
         log.warning("could not read %s for replies already posted (%s)", message.channel, error)
-        return {}
-    posted: dict[str, str] = {}
+        return Posted()
+    posted = Posted()
     for item in page.get("messages") or []:
         metadata = item.get("metadata") or {}
         if metadata.get("event_type") == EVENT_TYPE:
-            posted[str(metadata.get("event_payload", {}).get("key"))] = str(item["ts"])
+            posted.keys[str(metadata.get("event_payload", {}).get("key"))] = str(item["ts"])
+        elif item.get("bot_id") and str(item.get("ts")) != message.thread:
+            posted.orphans.append((str(item["ts"]), str(item.get("text") or "")))
     return posted

@@ -25,7 +25,7 @@ from bots.slack.render import MESSAGE_CHARS, render_for_slack, split_for_slack
 log = logging.getLogger(__name__)
 
 PLACEHOLDER = "…"
-_STILL_WRITING = " …"
+STILL_WRITING = " …"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +119,4 @@ class ProgressMessage:
     def _preview(text: str) -> str:
         if not text.strip():
             return PLACEHOLDER
-        return (
-            split_for_slack(render_for_slack(text), MESSAGE_CHARS - len(_STILL_WRITING))[0] + _STILL_WRITING
-        )
+        return split_for_slack(render_for_slack(text), MESSAGE_CHARS - len(STILL_WRITING))[0] + STILL_WRITING

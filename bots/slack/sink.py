@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -12,7 +13,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bots.reply_keys import reply_key
 from bots.slack.buttons import answer_blocks
-from bots.slack.posted import posted_replies, reply_metadata
+from bots.slack.posted import Posted, posted_replies, reply_metadata
 from bots.slack.progress import CallRate, ProgressMessage, ProgressTiming
 from bots.slack.render import render_reply, split_for_slack
 from bots.slack.streaming import NativeStream
@@ -88,7 +89,9 @@ class SlackSink:
             return None
         keys = [reply_key(message.event_id, number, reply.text) for number in range(len(pieces))]
         posted = (
-            {} if message.event_id in self._accepted_here else await posted_replies(self._client, message)
+            Posted()
+            if message.event_id in self._accepted_here
+            else await posted_replies(self._client, message)
         )
         progress = self._progress.pop(message.event_id, None)
         stream = progress if isinstance(progress, NativeStream) else None
@@ -96,30 +99,51 @@ class SlackSink:
         first_ts: str | None = None
         for number, (piece, key) in enumerate(zip(pieces, keys, strict=True)):
             streamed = None
-            if stream is not None and number == 0 and key not in posted:
+            if stream is not None and number == 0 and key not in posted.keys:
                 text, whole = reply.text, len(pieces) == 1
-                streamed = await stream.complete(text, piece, reply_metadata(key), whole=whole)
+                streamed = await stream.complete(
+                    text, piece, reply_metadata(key), whole=whole, choices=reply.choices
+                )
                 self._streams_unsupported = self._streams_unsupported or stream.unsupported
-            if key in posted:
-                ts: str | None = posted[key]
+            orphan = None
+            if number == 0 and key not in posted.keys and streamed is None and placeholder is None:
+                orphan = posted.adopt(piece, reply.text)
+            if key in posted.keys:
+                ts: str | None = posted.keys[key]
             elif streamed is not None:
                 ts = streamed
+            elif orphan is not None:
+                ts = await self._take_over(message, orphan, piece, key, reply)
             elif number == 0 and placeholder is not None:
                 await self._client.chat_update(
                     channel=message.channel,
                     ts=placeholder,
                     text=piece,
                     metadata=reply_metadata(key),
-                    blocks=None if reply.notice else answer_blocks(piece),
+                    blocks=None if reply.notice else answer_blocks(piece, reply.choices),
                 )
                 ts = placeholder
             else:
-                blocks = answer_blocks(piece) if number == 0 and not reply.notice else None
+                blocks = answer_blocks(piece, reply.choices) if number == 0 and not reply.notice else None
                 ts = await self._post(message, piece, key=key, blocks=blocks)
             first_ts = ts if number == 0 else first_ts
         if stream is not None:
             await stream.finish()
         return first_ts
+
+    async def _take_over(self, message: Message, orphan: str, piece: str, key: str, reply: Reply) -> str:
+        """Turn a post a crash left (a "…" placeholder or an unfinished stream) into the answer."""
+        with contextlib.suppress(SlackApiError):  # a stream still open is ended first
+            await self._client.chat_stopStream(channel=message.channel, ts=orphan)
+        await self._client.chat_update(
+            channel=message.channel,
+            ts=orphan,
+            text=piece,
+            metadata=reply_metadata(key),
+            blocks=None if reply.notice else answer_blocks(piece, reply.choices),
+        )
+        log.info("reply to %s took over post %s left by a previous run", message.event_id, orphan)
+        return orphan
 
     async def stream(self, message: Message, text: str) -> None:
         """Add a generated piece to the progress message."""

@@ -16,14 +16,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack.buttons import answer_blocks, feedback_block
+from bots.slack.buttons import answer_blocks, end_blocks
 from bots.slack.progress import CallRate, ProgressTiming
-from conversation import Message
+from conversation import Choice, Message
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,9 @@ class NativeStream:
         await self._task
         return self._ts
 
-    async def complete(self, text: str, piece: str, metadata: dict[str, Any], *, whole: bool) -> str | None:
+    async def complete(
+        self, text: str, piece: str, metadata: dict[str, Any], *, whole: bool, choices: Sequence[Choice] = ()
+    ) -> str | None:
         """End the stream with the reply (``text``; ``piece``: its first rendered piece).
 
         ``whole``: the piece is the reply's only one. Returns the message's ts, or None when no
@@ -75,7 +78,7 @@ class NativeStream:
                     channel=channel,
                     ts=ts,
                     markdown_text=text[len(self._sent) :] or None,
-                    blocks=[feedback_block()],
+                    blocks=end_blocks(choices),
                     metadata=metadata,
                 )
                 return ts
@@ -84,7 +87,7 @@ class NativeStream:
                     raise
                 log.info("stream %s in %s expired; replacing it with chat.update", ts, channel)
         await self._client.chat_update(
-            channel=channel, ts=ts, text=piece, blocks=answer_blocks(piece), metadata=metadata
+            channel=channel, ts=ts, text=piece, blocks=answer_blocks(piece, choices), metadata=metadata
         )
         return ts
 
