@@ -22,7 +22,7 @@ $(QWEN_STAMP): scripts/install-qwen.sh | $(STAMP)
 # leaves it out, so its /status (backed by a fake API) is not among a new user's commands.
 run: $(STAMP) $(QWEN_STAMP)
 	$(BIN)/chatwright model prepare
-	CHATWRIGHT_SKILLS_DISABLED=status $(BIN)/chatwright run
+	CHATWRIGHT_SKILLS_DISABLED=status CHATWRIGHT_DOCS_GUIDE=docs $(BIN)/chatwright run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -162,6 +162,12 @@ class Settings(BaseSettings):
     """xapp-… token; setting it selects Socket Mode instead of HTTP."""
     slack_api_url: str = "https://slack.com/api/"
     """Slack's Web API base URL (the tests point it at a local fake)."""
+    slack_client_id: str = ""
+    """The app's client ID ("Basic Information"); with slack_client_secret it selects installing
+    into many workspaces over OAuth (/slack/install), each with its own bot token, instead of
+    slack_bot_token."""
+    slack_client_secret: SecretStr = SecretStr("")
+    """The app's client secret, for OAuth installs (and refreshing rotated tokens)."""
     discord_token: SecretStr = SecretStr("")
     """Bot token; Discord is enabled when this is set."""
     discord_bot_channels: list[str] = Field(default_factory=list)
@@ -222,6 +228,9 @@ class Settings(BaseSettings):
     # -- docs (RAG): collections and retrieval for /ask --
     docs_collection: str = "default"
     """The collection of channels no admin bound to another one."""
+    docs_guide: Path | None = None
+    """A folder indexed in the background as docs_collection at start while that collection has no
+    documents, so /ask works on a fresh install (`make run` sets it to the project's user guide, docs/)."""
     docs_method: Literal["basic", "sentence_window", "auto_merging"] = "sentence_window"
     """The retrieval method of /ask: basic, sentence_window or auto_merging."""
     docs_collection_methods: dict[str, Literal["basic", "sentence_window", "auto_merging"]] = Field(

@@ -67,6 +67,8 @@ class DocsConfig:
     default_collection: str = "default"
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     collection_methods: dict[str, RetrievalMethod] = field(default_factory=dict)
+    guide: Path | None = None
+    """A folder indexed as the default collection at start while it has no documents (the user guide)."""
 
     @property
     def index_dir(self) -> Path:
@@ -96,6 +98,7 @@ def docs_config(settings: Settings) -> DocsConfig:
         default_collection=check_collection_name(settings.docs_collection),
         retrieval=retrieval,
         collection_methods=dict(settings.docs_collection_methods),
+        guide=settings.docs_guide,
     )
 
 

@@ -50,8 +50,11 @@ def ingest(
     database: sa.Engine,
     methods: Sequence[RetrievalMethod] | None = None,
     progress: bool = False,
+    on_file: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Bring ``collection``'s indexes for ``methods`` (default: its configured one) up to date.
+
+    ``on_file(done, total)`` is called as each file is started, with the files done so far.
 
     Files are recorded in the ``documents`` table only after the indexes are written, so an
     interrupted run is simply redone by the next one.
@@ -74,7 +77,9 @@ def ingest(
         _remove_nodes(index, known[path]["node_ids"])
         report.removed.append(path)
     rows: list[dict[str, Any]] = []
-    for file in tqdm(files, desc=f"ingest {collection}", unit="file", disable=not progress):
+    for done, file in enumerate(tqdm(files, desc=f"ingest {collection}", unit="file", disable=not progress)):
+        if on_file is not None:
+            on_file(done, len(files))
         path, sha = str(file), file_sha256(file)
         row = known.get(path)
         node_ids: dict[str, list[str]] = dict(row["node_ids"]) if row and row["sha256"] == sha else {}

@@ -13,10 +13,11 @@ from conversation.types import Message, Reply
 from skills.base import SkillRequest, SkillResponse
 from skills.docs.answer import consult
 from skills.docs.config import DocsConfig
+from skills.docs.guide import GuideIndexing
 from storage.tables import channel_settings
 
 if TYPE_CHECKING:
-    from skills.docs.library import CollectionIndex, DocsLibrary
+    from skills.docs.library import DocsLibrary
 
 _DOCUMENT = (
     r"(?:docs?|documents?|documentation|handbook|manual|polic(?:y|ies)|guide(?:lines)?|wiki|knowledge ?base"
@@ -54,6 +55,11 @@ class DocsSkill:
         self.max_tokens = max_tokens
         self._library: DocsLibrary | None = None
         self._library_lock = threading.Lock()
+        self.guide = (
+            GuideIndexing(config.guide, config.default_collection, lambda: self.library, database)
+            if config.guide is not None and database is not None
+            else None
+        )
 
     def recognises(self, text: str) -> bool:
         """True when the text asks what the team's documents (handbook, policy, docs...) say."""
@@ -73,13 +79,44 @@ class DocsSkill:
         """Import llama-index, open the default collection and load MiniLM now (``skills.base.Warms``)."""
         self.library.index(self.config.default_collection).find("warm-up")
 
+    async def start(self) -> None:
+        """Index the user guide in the background when configured and not done yet (``BackgroundWork``)."""
+        if self.guide is not None:
+            await self.guide.start()
+
+    async def aclose(self) -> None:
+        """Stop waiting for the guide's indexing."""
+        if self.guide is not None:
+            await self.guide.aclose()
+
+    def help_text(self) -> str:
+        """How to ask, where answers come from, and the admin commands that add a team's documents."""
+        return (
+            f"Ask me about the documents: /{self.name} <question>. I answer from the channel's "
+            f"collection (*{self.config.default_collection}* unless an admin bound another) and cite "
+            "file and page or section.\n\n"
+            "To add your team's documents (PDF, Markdown, HTML, text), an admin runs on the server:\n\n"
+            "```\nchatwright ingest PATH... --collection NAME\n```\n\n"
+            "or in the chat `/admin ingest <path> [collection]` (files under the data folder's `docs/`), "
+            "then binds a channel to it with `/admin collections bind <name>`."
+        )
+
     async def handle(self, request: SkillRequest) -> SkillResponse:
         """Answer from the retrieved passages, or say that the documents do not cover it."""
         question = request.text.strip()
-        if not question:
-            return SkillResponse([Reply("Ask me about the documents: /ask <question>", self.name)])
+        if not question or question.lower() == "help":
+            return SkillResponse([Reply(self.help_text(), self.name)])
         loop = asyncio.get_running_loop()
-        collection, index = await loop.run_in_executor(None, self._open, request.message)
+        collection = await loop.run_in_executor(None, self.collection_for, request.message)
+        guide = self.guide
+        if guide is not None and guide.indexing and collection == guide.collection:
+            progress = f"{guide.done_files} of {guide.total_files} files" if guide.total_files else "starting"
+            text = (
+                f"I'm still reading the user guide into the *{collection}* documents ({progress}). "
+                "Ask again in a few seconds."
+            )
+            return SkillResponse([Reply(text, self.name, data={"collection": collection, "indexing": True})])
+        index = await loop.run_in_executor(None, self.library.index, collection)
         answer = await consult(index, request.llm, question, max_tokens=self.max_tokens)
         if answer is None:
             text = f"I don't know: nothing in the *{collection}* documents answers that."
@@ -103,7 +140,3 @@ class DocsSkill:
             with self.database.connect() as connection:
                 bound = connection.execute(sa.select(channel_settings.c.collection).where(where)).scalar()
         return bound or self.config.default_collection
-
-    def _open(self, message: Message) -> tuple[str, CollectionIndex]:
-        collection = self.collection_for(message)
-        return collection, self.library.index(collection)
