@@ -8,6 +8,7 @@ import re
 from conversation.order_simulation.goals import GoalLine
 from conversation.order_simulation.phrasebook import Phrasebook
 from skills.order import Menu
+from skills.order.menu import plural
 
 _VOWEL = re.compile(r"^[aeiou]", re.IGNORECASE)
 
@@ -90,14 +91,3 @@ class Phrasing:
         if item.head and item.name.lower() not in topping_words:
             names.append(item.name)
         return list(dict.fromkeys(names))
-
-
-def plural(phrase: str) -> str:
-    """An English plural of the phrase's last word ("cokes", "fries", "greek salads")."""
-    if phrase.endswith("s"):
-        return phrase
-    if re.search(r"(x|ch|sh)$", phrase):
-        return phrase + "es"
-    if re.search(r"[^aeiou]y$", phrase):
-        return phrase[:-1] + "ies"
-    return phrase + "s"

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Literal
 
 from conversation.order_simulation.phrasebook import Cues
-from conversation.order_simulation.phrasing import plural
 from skills.order import Menu
+from skills.order.menu import plural
 
 ReplyKind = Literal[
     "placed", "confirm", "address", "fulfilment", "size", "toppings", "anything_else", "other"
