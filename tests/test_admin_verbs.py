@@ -120,7 +120,7 @@ async def test_a_channel_in_translator_mode_sends_every_message_to_the_translato
     bad = await bot.admin("channel mode pirate", channel="support")
 
     assert switched.text == "Channel test::support is now in translator mode."
-    assert translated.skill == "translate" and translated.text.startswith("French → English: ")
+    assert translated.skill == "translate" and translated.text.startswith("French → English")
     assert worded.skill == "translate", "the channel's mode wins over another skill's request wording"
     assert elsewhere.skill == "chat" and back.skill == "chat"
     assert shown.text == "Channel test::support is in translator mode."
