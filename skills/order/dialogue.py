@@ -85,9 +85,7 @@ class OrderDialogue:
             notes.append(self.answers.answer(reading, draft))
         else:
             changed = self._apply_items(draft, reading.parsed, reading, notes) or changed
-        if reading.fulfilment is not None:
-            changed = True
-            self._set_fulfilment(draft, reading)
+        changed = self._apply_fulfilment(draft, reading, notes) or changed
         if reading.done or (
             (reading.no or reading.none) and stage == "items" and draft.items and not changed
         ):
@@ -198,6 +196,15 @@ class OrderDialogue:
                 draft.items.append(line)
                 added += [line] if line.complete else []
         return added
+
+    def _apply_fulfilment(self, draft: OrderDraft, reading: Reading, notes: list[str]) -> bool:
+        """Pickup or delivery (and the address), whenever said; noted when items are still open."""
+        if reading.fulfilment is None:
+            return False
+        self._set_fulfilment(draft, reading)
+        if draft.open_items:  # the summary, which shows it, is a few questions away
+            notes.append(f"Noted: {fulfilment_text(draft.fulfilment)}.")
+        return True
 
     def _set_fulfilment(self, draft: OrderDraft, reading: Reading) -> None:
         if reading.fulfilment == "pickup":
