@@ -26,6 +26,7 @@ from conversation.llm.base import ChatMessage
 from conversation.router import Router
 from skills import ChatSkill, SkillRequest, SkillResponse
 from storage.tables import feedback
+from storage.web_logins import WebLogins
 from tests.fakes.engines import make_engine, migrated_database, sqlite_url
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -383,3 +384,24 @@ async def test_a_thumbs_down_under_an_answer_is_stored_as_the_users_vote(
         votes = connection.execute(sa.select(feedback.c.platform, feedback.c.value)).all()
     database.dispose()
     assert [tuple(vote) for vote in votes] == [("web", -1)]
+
+
+async def test_the_login_link_opens_a_page_whose_button_signs_in_once(
+    served: Served, new_context: NewContext
+) -> None:
+    token = WebLogins(served.engine.ledger.engine).issue("boss")
+    context = await new_context()
+    page = await context.new_page()
+
+    await page.goto(f"{served.url}/login?token={token}")
+    await page.goto(f"{served.url}/login?token={token}")  # a second GET, as after a link preview
+    cookies_before = await context.cookies()
+    async with page.expect_response(lambda response: "/api/history" in response.url):
+        await page.click("#sign-in")
+    history = await page.request.get(f"{served.url}/api/history")
+    again = await page.request.post(f"{served.url}/login?token={token}", max_redirects=0)
+
+    assert cookies_before == []
+    assert page.url == f"{served.url}/"
+    assert (await history.json())["user"] == "boss"
+    assert again.status == 401

@@ -222,16 +222,42 @@ async def test_web_admin_rights_only_after_the_login_link_and_the_link_works_onc
         await opened(browser)
         before = await answer(browser, "/admin maintenance", name="boss", user="boss")
         link = logins.issue("boss")
-        signed_in = await browser.get("/login", params={"token": link})
+        signed_in = await browser.post("/login", params={"token": link})
         after = await answer(browser, "/admin maintenance")
         async with another_browser(browser) as thief:
-            reused = await thief.get("/login", params={"token": link})
-            expired = await thief.get("/login", params={"token": logins.issue("boss", ttl_s=-1)})
+            reused = await thief.post("/login", params={"token": link})
+            expired = await thief.post("/login", params={"token": logins.issue("boss", ttl_s=-1)})
 
     assert "Refused" in before.text
     assert signed_in.status_code == 303
     assert "Maintenance is off." in after.text
     assert (reused.status_code, expired.status_code) == (401, 401)
+
+
+async def test_a_link_preview_getting_the_login_link_does_not_spend_it_the_buttons_post_does(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(data_dir=tmp_path, model="fake", intent_classifier=False, admins=["web:boss"])
+    engine = build_engine(settings, FakeLLM())
+    logins = WebLogins(engine.ledger.engine)
+    async with serve(engine, WebAccess(secret="k")) as browser:
+        link = logins.issue("boss")
+        async with another_browser(browser) as unfurler:
+            preview = await unfurler.get("/login", params={"token": link})
+            previewed_again = await unfurler.get("/login", params={"token": link})
+        signed_in = await browser.post("/login", params={"token": link})
+        from_another_site = await browser.post(
+            "/login", params={"token": logins.issue("boss")}, headers={"Origin": "https://evil.example"}
+        )
+        after = await answer(browser, "/admin maintenance")
+
+    assert (preview.status_code, previewed_again.status_code) == (200, 200)
+    assert "chatwright_session" not in preview.cookies
+    assert preview.headers["cache-control"] == "no-store"
+    assert f'<form method="post" action="/login?token={link}">' in preview.text
+    assert signed_in.status_code == 303
+    assert from_another_site.status_code == 403
+    assert "Maintenance is off." in after.text
 
 
 def test_the_web_login_command_prints_a_link_only_for_admins(tmp_path: Path) -> None:

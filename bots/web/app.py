@@ -8,7 +8,6 @@ valid session are refused with a 4xx and one log line.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -33,7 +32,8 @@ from starlette.staticfiles import StaticFiles
 
 from bots.adapter import PlatformAdapter
 from bots.health import AdapterState, ReportsHealth
-from bots.web.guard import BadRequest, check_origin, read_body
+from bots.web.guard import BadRequest, check_origin, log_refusal, read_body
+from bots.web.login import login_routes
 from bots.web.markdown import render_markdown
 from bots.web.sessions import Sessions, WebAccess
 from bots.web.sink import WebChatSink
@@ -114,7 +114,6 @@ def _health_response(
 def _web_chat_routes(engine: Engine, access: WebAccess) -> list[BaseRoute]:
     """The page, the login link and the API, answering only for the session's own conversations."""
     sessions = Sessions(access)
-    logins = WebLogins(engine.ledger.engine)
     sink = WebChatSink()
     engine.register_sink(PLATFORM, sink)
 
@@ -122,25 +121,10 @@ def _web_chat_routes(engine: Engine, access: WebAccess) -> list[BaseRoute]:
         if sessions.user_of(request) is not None:
             return FileResponse(PAGE)
         if access.trusted_user_header or not sessions.opens_the_gate(request):
-            _log_refusal(request, "no session and no access token")
+            log_refusal(request, "no session and no access token")
             return PlainTextResponse("This chat needs an access link.", status_code=401)
         response: Response = RedirectResponse("/", 303) if access.access_token else FileResponse(PAGE)
         sessions.start(response, request)
-        return response
-
-    async def login(request: Request) -> Response:
-        token = request.query_params.get("token", "")
-        user = (
-            await asyncio.to_thread(logins.redeem, token)
-            if token and not access.trusted_user_header
-            else None
-        )
-        if user is None:
-            _log_refusal(request, "a login link that is used, expired or wrong")
-            return PlainTextResponse("This login link is not valid: used, expired or wrong.", status_code=401)
-        response = RedirectResponse("/", 303)
-        sessions.start(response, request, user)
-        log.info("web session signed in as web:%s by a login link", user)
         return response
 
     async def history(request: Request, user: str) -> Response:
@@ -182,7 +166,7 @@ def _web_chat_routes(engine: Engine, access: WebAccess) -> list[BaseRoute]:
 
     return [
         Route("/", index),
-        Route("/login", login),
+        *login_routes(sessions, WebLogins(engine.ledger.engine)),
         Route("/api/history", _guarded(history, sessions)),
         Route("/api/chat", _guarded(chat, sessions), methods=["POST"]),
         Route("/api/prompts", _guarded(_prompts_api(engine), sessions)),
@@ -227,7 +211,7 @@ def _guarded(handler: ApiHandler, sessions: Sessions) -> Callable[[Request], Awa
                 raise BadRequest(401, "no valid session: open the chat page first")
             return await handler(request, user)
         except BadRequest as refused:
-            _log_refusal(request, refused.reason)
+            log_refusal(request, refused.reason)
             return JSONResponse({"error": refused.reason}, status_code=refused.status)
 
     return guarded
@@ -277,8 +261,3 @@ def _web_message(user: str, conversation: str, event_id: str, text: str) -> Mess
         channel="web",
         thread=conversation,
     )
-
-
-def _log_refusal(request: Request, reason: str) -> None:
-    client = request.client.host if request.client else "?"
-    log.warning("refused %s %s from %s: %s", request.method, request.url.path, client, reason)

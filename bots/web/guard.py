@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 """A message is at most 20,000 characters (``max_message_chars``), a few times that as JSON."""
@@ -46,3 +49,9 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
             raise BadRequest(413, "the request is too large")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def log_refusal(request: Request, reason: str) -> None:
+    """One log line for the operator: what was refused, from where, and why."""
+    client = request.client.host if request.client else "?"
+    log.warning("refused %s %s from %s: %s", request.method, request.url.path, client, reason)
