@@ -15,8 +15,9 @@ AdapterFactory = Callable[[Engine, Settings], PlatformAdapter | None]
 
 
 def slack(engine: Engine, settings: Settings) -> PlatformAdapter | None:
-    """Slack when its bot token is set."""
-    if not settings.slack_bot_token.get_secret_value():
+    """Slack when its bot token is set, or its OAuth client id and secret (many workspaces)."""
+    oauth = settings.slack_client_id and settings.slack_client_secret.get_secret_value()
+    if not settings.slack_bot_token.get_secret_value() and not oauth:
         return None
     from bots.slack import SlackAdapter  # noqa: PLC0415 - only when Slack is configured
 

@@ -38,6 +38,7 @@ from bots.slack.events import (
     message_from_event,
     payload_problem,
 )
+from bots.slack.installs import INSTALL_PATH, REDIRECT_PATH, oauth_install
 from bots.slack.progress import ProgressTiming
 from bots.slack.requests import screened
 from bots.slack.sink import RATE_LIMIT_RETRIES, SlackSink
@@ -50,12 +51,14 @@ from conversation.limits import OverLimit
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+OAUTH_PATHS = (INSTALL_PATH, REDIRECT_PATH)
+"""Served when workspaces install over OAuth: the "Add to Slack" link and Slack's redirect back."""
 
 
 def build_web_client(settings: Settings) -> AsyncWebClient:
     """The Web API client: the bot token, ``slack_api_url``, and waits out 429s (Retry-After)."""
     return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=settings.slack_bot_token.get_secret_value() or None,
         base_url=settings.slack_api_url,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(),
@@ -85,22 +88,36 @@ class SlackAdapter:
         self.engine = engine
         self._app_token = settings.slack_app_token.get_secret_value()
         signing_secret = settings.slack_signing_secret.get_secret_value()
-        if client is None and not settings.slack_bot_token.get_secret_value():
-            raise ConfigError("slack_bot_token: required to connect to Slack (xoxb-…)")
+        client_secret = settings.slack_client_secret.get_secret_value()
+        self.oauth = bool(settings.slack_client_id and client_secret)
+        """True when workspaces install the app over OAuth, each with its own bot token."""
+        if client is None and not self.oauth and not settings.slack_bot_token.get_secret_value():
+            raise ConfigError(
+                "slack_bot_token: required to connect to Slack (xoxb-…), or slack_client_id and "
+                "slack_client_secret to install into workspaces over OAuth"
+            )
         if not self._app_token and not signing_secret:
             raise ConfigError(
                 "slack_signing_secret: required for Slack over HTTP (or set slack_app_token for Socket Mode)"
             )
         self._owns_client = client is None
         self.client = client or build_web_client(settings)
-        self.sink = SlackSink(self.client, progress)
+        oauth, tokens = (
+            oauth_install(settings.slack_client_id, client_secret, engine.ledger.engine, self.client)
+            if self.oauth
+            else (None, None)
+        )
+        self.sink = SlackSink(self.client, progress, tokens)
         engine.register_sink(PLATFORM, self.sink)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,
+            oauth_settings=oauth,
             process_before_response=True,  # the ack waits for the listener, which waits for the inbox
             name="chatwright",
         )
+        if self.oauth:
+            self.app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: delete
         self.app.event("message")(self._on_message)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("reaction_added")(self._on_reaction)
@@ -126,7 +143,10 @@ class SlackAdapter:
         """``POST /slack/events`` in HTTP mode; nothing in Socket Mode."""
         if self.socket_mode:
             return []
-        return [Route(EVENTS_PATH, self._handle_http, methods=["POST"])]
+        events = Route(EVENTS_PATH, self._handle_http, methods=["POST"])
+        if not self.oauth:
+            return [events]
+        return [events, *(Route(path, self._http.handle, methods=["GET"]) for path in OAUTH_PATHS)]
 
     async def start(self) -> None:
         """Open the Web API's HTTP session, and the Socket Mode connection (over HTTP Slack calls us).
@@ -200,16 +220,16 @@ class SlackAdapter:
         assistant.user_message(self._on_assistant_message)
         return assistant
 
-    async def _on_assistant_thread_started(self, event: Payload) -> None:
+    async def _on_assistant_thread_started(self, event: Payload, context: AsyncBoltContext) -> None:
         thread = event.get("assistant_thread") or {}
         channel, thread_ts = thread.get("channel_id"), thread.get("thread_ts")
         if isinstance(channel, str) and isinstance(thread_ts, str) and self._prompts:
-            self._run_chore(self._suggest(channel, thread_ts))
+            self._run_chore(self._suggest(channel, thread_ts, _auth(context)))
 
-    async def _suggest(self, channel: str, thread_ts: str) -> None:
+    async def _suggest(self, channel: str, thread_ts: str, auth: dict[str, Any]) -> None:
         try:
             await self.client.assistant_threads_setSuggestedPrompts(
-                channel_id=channel, thread_ts=thread_ts, title=PROMPTS_TITLE, prompts=self._prompts
+                **auth, channel_id=channel, thread_ts=thread_ts, title=PROMPTS_TITLE, prompts=self._prompts
             )
         except SlackApiError as error:
             log.warning("suggested prompts for assistant thread %s not set (%s)", thread_ts, error)
@@ -234,7 +254,7 @@ class SlackAdapter:
         message = message_from_event(body, context.bot_user_id)
         if verdict is Addressed.IF_IN_CONVERSATION and not await self._in_conversation(message):
             return
-        await self._submit(message, assistant_thread=assistant_thread)
+        await self._submit(message, context, assistant_thread=assistant_thread)
 
     async def _in_conversation(self, message: Message) -> bool:
         """True when the author talks to the bot in this thread (even if it has not answered yet)."""
@@ -243,7 +263,7 @@ class SlackAdapter:
     async def _on_mention(self, body: Payload, event: Payload, context: AsyncBoltContext) -> None:
         if _malformed(body) or is_from_a_bot(event, context.bot_user_id) or event["channel"].startswith("D"):
             return  # DMs arrive as message.im
-        await self._submit(message_from_event(body, context.bot_user_id, new_thread=True))
+        await self._submit(message_from_event(body, context.bot_user_id, new_thread=True), context)
 
     async def _on_reaction(self, body: Payload, context: AsyncBoltContext) -> None:
         feedback = feedback_from_reaction(body, context.bot_user_id)
@@ -256,16 +276,16 @@ class SlackAdapter:
             await self.on_reaction_feedback(feedback)
         await ack()
 
-    async def _on_choice(self, ack: AsyncAck, body: Payload) -> None:
+    async def _on_choice(self, ack: AsyncAck, body: Payload, context: AsyncBoltContext) -> None:
         """A choice button was pressed: its text is the user's message there, committed before the ack."""
         message = message_from_choice(body)
         if message is None:
             log.warning("ignored a Slack choice press without a channel, user, value or action_ts")
         else:
-            await self._submit(message)
+            await self._submit(message, context)
         await ack()
 
-    async def _on_command(self, ack: AsyncAck, command: Payload) -> None:
+    async def _on_command(self, ack: AsyncAck, command: Payload, context: AsyncBoltContext) -> None:
         if _malformed(command):
             await ack()
             return
@@ -279,11 +299,13 @@ class SlackAdapter:
             return
         await ack()
         if submission.accepted:
-            self.sink.expect(message)
+            self.sink.expect(message, token=context.bot_token)
         else:
             self.sink.forget(message)
 
-    async def _submit(self, message: Message, *, assistant_thread: bool = False) -> None:
+    async def _submit(
+        self, message: Message, context: AsyncBoltContext, *, assistant_thread: bool = False
+    ) -> None:
         """Commit ``message`` to the inbox; Bolt acknowledges when this returns.
 
         In an assistant thread the status and (for its first message) the title are set after that.
@@ -298,16 +320,16 @@ class SlackAdapter:
         if message.thread:
             self._threads.remember(message.scope)
         if submission.accepted:
-            self.sink.expect(message, assistant_thread=assistant_thread)
+            self.sink.expect(message, assistant_thread=assistant_thread, token=context.bot_token)
             if assistant_thread:
                 self._run_chore(self.sink.show_status(message))
         if assistant_thread and first_in_thread and submission.accepted:
-            self._run_chore(self._set_title(message))
+            self._run_chore(self._set_title(message, _auth(context)))
 
-    async def _set_title(self, message: Message) -> None:
+    async def _set_title(self, message: Message, auth: dict[str, Any]) -> None:
         try:
             await self.client.assistant_threads_setTitle(
-                channel_id=message.channel, thread_ts=message.thread, title=thread_title(message.text)
+                **auth, channel_id=message.channel, thread_ts=message.thread, title=thread_title(message.text)
             )
         except SlackApiError as error:
             log.warning("title of assistant thread %s not set (%s)", message.thread, error)
@@ -317,6 +339,11 @@ class SlackAdapter:
         task = asyncio.create_task(chore)
         self._chores.add(task)
         task.add_done_callback(self._chores.discard)
+
+
+def _auth(context: AsyncBoltContext) -> dict[str, Any]:
+    """The ``token`` argument for calls about this request's team (its OAuth bot token), if any."""
+    return {"token": context.bot_token} if context.bot_token else {}
 
 
 def _malformed(payload: Payload) -> bool:

@@ -72,6 +72,16 @@ _INDICATORS = frozenset("[]{}&*!|>'\"%@`#,?:-")
 """Characters a plain YAML scalar may not start with (and the empty string's "")."""
 
 
+def bot_scopes() -> list[str]:
+    """The manifest's bot scopes (what an OAuth install asks for)."""
+    scopes = _AFTER.split("    bot:\n", 1)[1].split("settings:", 1)[0]
+    return [
+        line.split("#", 1)[0].strip().removeprefix("- ").strip()
+        for line in scopes.splitlines()
+        if "- " in line
+    ]
+
+
 def render_manifest(commands: Sequence[SlashCommand]) -> str:
     """The manifest YAML (slack-app-manifest.yml is this for the shipped skills)."""
     lines = ["  slash_commands:"]

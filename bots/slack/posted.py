@@ -54,12 +54,15 @@ def reply_metadata(key: str) -> dict[str, Any]:
     return {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
 
 
-async def posted_replies(client: AsyncWebClient, message: Message) -> Posted:
+async def posted_replies(
+    client: AsyncWebClient, message: Message, auth: dict[str, Any] | None = None
+) -> Posted:
     """The reply pieces (and orphaned progress posts) the bot posted since ``message`` where it was said."""
     oldest = f"{message.timestamp:.6f}"
     try:
         if message.thread:
             page = await client.conversations_replies(
+                **(auth or {}),
                 channel=message.channel,
                 ts=message.thread,
                 oldest=oldest,
@@ -69,6 +72,7 @@ async def posted_replies(client: AsyncWebClient, message: Message) -> Posted:
             )
         else:
             page = await client.conversations_history(
+                **(auth or {}),
                 channel=message.channel,
                 oldest=oldest,
                 inclusive=True,

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -61,9 +62,18 @@ class ProgressMessage:
     """The placeholder of one message's answer; starts its own clock on creation."""
 
     def __init__(
-        self, client: AsyncWebClient, channel: str, thread: str, timing: ProgressTiming, rate: CallRate
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        thread: str,
+        timing: ProgressTiming,
+        rate: CallRate,
+        *,
+        auth: dict[str, Any] | None = None,
     ) -> None:
+        """``auth``: the ``token`` argument of its calls (a team's token), if not the client's."""
         self._client = client
+        self._auth = auth or {}
         self._rate = rate
         self._channel = channel
         self._thread = thread or None
@@ -88,7 +98,7 @@ class ProgressMessage:
             if await self._finished_within(self._timing.show_after_s) or not await self._turn():
                 return
             posted = await self._client.chat_postMessage(
-                channel=self._channel, thread_ts=self._thread, text=self._preview(self._text)
+                **self._auth, channel=self._channel, thread_ts=self._thread, text=self._preview(self._text)
             )
             self._ts = posted.get("ts")
             shown = self._text
@@ -96,7 +106,7 @@ class ProgressMessage:
                 if self._text != shown and await self._turn():
                     shown = self._text
                     await self._client.chat_update(
-                        channel=self._channel, ts=self._ts, text=self._preview(shown)
+                        **self._auth, channel=self._channel, ts=self._ts, text=self._preview(shown)
                     )
         except Exception as error:  # noqa: BLE001 - progress is best effort; the answer is delivered anyway
             log.warning("progress message in %s not shown (%s)", self._channel, error)

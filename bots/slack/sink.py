@@ -13,6 +13,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bots.reply_keys import reply_key
 from bots.slack.buttons import answer_blocks
+from bots.slack.installs import TeamTokens
 from bots.slack.posted import Posted, posted_replies, reply_metadata
 from bots.slack.progress import CallRate, ProgressMessage, ProgressTiming
 from bots.slack.render import render_reply, split_for_slack
@@ -31,7 +32,13 @@ THINKING = "is thinking…"
 class SlackSink:
     """Posts each reply in its message's channel and thread; shows progress while an answer is late."""
 
-    def __init__(self, client: AsyncWebClient, timing: ProgressTiming | None = None) -> None:
+    def __init__(
+        self, client: AsyncWebClient, timing: ProgressTiming | None = None, tokens: TeamTokens | None = None
+    ) -> None:
+        """``tokens``: each team's bot token (OAuth installs); None: the client's own token."""
+        self._tokens = tokens
+        self._token_of: dict[str, str] = {}
+        """Event id -> the bot token of its team, while the message is in progress here."""
         self._client = client
         self._timing = timing or ProgressTiming()
         self._progress_rate = CallRate(self._timing.calls_per_s)
@@ -43,15 +50,18 @@ class SlackSink:
         self._accepted_here: set[str] = set()
         """Messages accepted by this process and not settled yet: their replies cannot be out yet."""
 
-    def expect(self, message: Message, *, assistant_thread: bool = False) -> None:
+    def expect(self, message: Message, *, assistant_thread: bool = False, token: str | None = None) -> None:
         """``message`` was accepted: start the clock after which a placeholder shows progress.
 
         In an assistant thread the answer is streamed natively instead (where the workspace can).
+        ``token``: the bot token of its team (Bolt's ``context.bot_token``), when installed by OAuth.
         """
         self._accepted_here.add(message.event_id)
+        if token and self._tokens is not None:
+            self._token_of[message.event_id] = token
         if assistant_thread and message.thread and not self._streams_unsupported:
             self._progress[message.event_id] = NativeStream(
-                self._client, message, self._timing, self._progress_rate
+                self._client, message, self._timing, self._progress_rate, auth=self._auth(message)
             )
         self._progress_of(message)
 
@@ -60,7 +70,7 @@ class SlackSink:
         self._statuses.add(message.thread)
         try:
             await self._client.assistant_threads_setStatus(
-                channel_id=message.channel, thread_ts=message.thread, status=status
+                **self._auth(message), channel_id=message.channel, thread_ts=message.thread, status=status
             )
         except SlackApiError as error:
             log.warning("status of assistant thread %s not set (%s)", message.thread, error)
@@ -82,6 +92,7 @@ class SlackSink:
         through a slash command's response_url, which tells no ts). A reply to a message this
         process did not accept (redelivered after a restart) skips the pieces already posted.
         """
+        await self._find_token(message)
         pieces = split_for_slack(render_reply(reply))
         if reply.ephemeral:  # for its asker only: never into the public placeholder (settled removes it)
             for piece in pieces:
@@ -91,7 +102,7 @@ class SlackSink:
         posted = (
             Posted()
             if message.event_id in self._accepted_here
-            else await posted_replies(self._client, message)
+            else await posted_replies(self._client, message, self._auth(message))
         )
         progress = self._progress.pop(message.event_id, None)
         stream = progress if isinstance(progress, NativeStream) else None
@@ -116,6 +127,7 @@ class SlackSink:
                 ts = await self._take_over(message, orphan, piece, key, reply)
             elif number == 0 and placeholder is not None:
                 await self._client.chat_update(
+                    **self._auth(message),
                     channel=message.channel,
                     ts=placeholder,
                     text=piece,
@@ -134,8 +146,9 @@ class SlackSink:
     async def _take_over(self, message: Message, orphan: str, piece: str, key: str, reply: Reply) -> str:
         """Turn a post a crash left (a "…" placeholder or an unfinished stream) into the answer."""
         with contextlib.suppress(SlackApiError):  # a stream still open is ended first
-            await self._client.chat_stopStream(channel=message.channel, ts=orphan)
+            await self._client.chat_stopStream(**self._auth(message), channel=message.channel, ts=orphan)
         await self._client.chat_update(
+            **self._auth(message),
             channel=message.channel,
             ts=orphan,
             text=piece,
@@ -161,15 +174,23 @@ class SlackSink:
         placeholder = await progress.finish() if progress is not None else None
         if placeholder is not None:
             try:
-                await self._client.chat_delete(channel=message.channel, ts=placeholder)
+                await self._client.chat_delete(**self._auth(message), channel=message.channel, ts=placeholder)
             except SlackApiError as error:
                 log.warning("placeholder %s in %s not deleted (%s)", placeholder, message.channel, error)
+        self._token_of.pop(message.event_id, None)
 
     async def tell(self, message: Message, text: str) -> None:
         """Show ``text`` to the message's author only (a problem with what they sent)."""
+        auth = self._auth(message)
+        if not auth and self._tokens is not None and (token := await self._tokens.token(message.team)):
+            auth = {"token": token}
         try:
             await self._client.chat_postEphemeral(
-                channel=message.channel, user=message.user, thread_ts=message.thread or None, text=text
+                **auth,
+                channel=message.channel,
+                user=message.user,
+                thread_ts=message.thread or None,
+                text=text,
             )
         except SlackApiError as error:
             log.warning("could not tell %s in %s: %r (%s)", message.user, message.channel, text, error)
@@ -180,11 +201,30 @@ class SlackSink:
         for shown in progress:
             await shown.finish()
 
+    def _auth(self, message: Message) -> dict[str, Any]:
+        """The ``token`` argument for calls about ``message`` (none: the client's own token)."""
+        token = self._token_of.get(message.event_id)
+        return {} if token is None else {"token": token}
+
+    async def _find_token(self, message: Message) -> None:
+        """Look up the team's bot token for a message not in progress here (e.g. after a restart)."""
+        if self._tokens is None or message.event_id in self._token_of:
+            return
+        token = await self._tokens.token(message.team)
+        if token is None:
+            raise LookupError(f"no Slack installation for team {message.team!r}: the reply waits")
+        self._token_of[message.event_id] = token
+
     def _progress_of(self, message: Message) -> ProgressMessage | NativeStream:
         progress = self._progress.get(message.event_id)
         if progress is None:
             progress = ProgressMessage(
-                self._client, message.channel, message.thread, self._timing, self._progress_rate
+                self._client,
+                message.channel,
+                message.thread,
+                self._timing,
+                self._progress_rate,
+                auth=self._auth(message),
             )
             self._progress[message.event_id] = progress
         return progress
@@ -205,10 +245,15 @@ class SlackSink:
         try:
             if ephemeral:
                 await self._client.chat_postEphemeral(
-                    channel=message.channel, user=message.user, thread_ts=message.thread or None, text=text
+                    **self._auth(message),
+                    channel=message.channel,
+                    user=message.user,
+                    thread_ts=message.thread or None,
+                    text=text,
                 )
                 return None
             posted = await self._client.chat_postMessage(
+                **self._auth(message),
                 channel=message.channel,
                 thread_ts=message.thread or None,
                 text=text,

@@ -35,8 +35,16 @@ class NativeStream:
     """The streamed message of one answer; starts its own clock on creation (like ProgressMessage)."""
 
     def __init__(
-        self, client: AsyncWebClient, message: Message, timing: ProgressTiming, rate: CallRate
+        self,
+        client: AsyncWebClient,
+        message: Message,
+        timing: ProgressTiming,
+        rate: CallRate,
+        *,
+        auth: dict[str, Any] | None = None,
     ) -> None:
+        """``auth``: the ``token`` argument of its calls (a team's token), if not the client's."""
+        self._auth = auth or {}
         self.unsupported = False
         """True once Slack refused to start a stream (not ``EXPIRED``): post normally from now on."""
         self._client = client
@@ -75,6 +83,7 @@ class NativeStream:
         if whole and not self._expired and text.startswith(self._sent):
             try:
                 await self._client.chat_stopStream(
+                    **self._auth,
                     channel=channel,
                     ts=ts,
                     markdown_text=text[len(self._sent) :] or None,
@@ -87,7 +96,12 @@ class NativeStream:
                     raise
                 log.info("stream %s in %s expired; replacing it with chat.update", ts, channel)
         await self._client.chat_update(
-            channel=channel, ts=ts, text=piece, blocks=answer_blocks(piece, choices), metadata=metadata
+            **self._auth,
+            channel=channel,
+            ts=ts,
+            text=piece,
+            blocks=answer_blocks(piece, choices),
+            metadata=metadata,
         )
         return ts
 
@@ -113,6 +127,7 @@ class NativeStream:
         text, message = self._text, self._message
         try:
             started = await self._client.chat_startStream(
+                **self._auth,
                 channel=message.channel,
                 thread_ts=message.thread,
                 markdown_text=text,
@@ -130,7 +145,10 @@ class NativeStream:
         text = self._text
         try:
             await self._client.chat_appendStream(
-                channel=self._message.channel, ts=str(self._ts), markdown_text=text[len(self._sent) :]
+                **self._auth,
+                channel=self._message.channel,
+                ts=str(self._ts),
+                markdown_text=text[len(self._sent) :],
             )
         except SlackApiError as error:
             if error.response.get("error") == EXPIRED:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -64,11 +65,17 @@ def slack_answers(slack: FakeSlackApi) -> Counter[str]:
 
 
 @asynccontextmanager
-async def serve_slack(slack: FakeSlackApi, engine: Engine) -> AsyncIterator[SlackServer]:
-    """Serve ``engine`` with the configured Slack adapter under uvicorn until the block ends."""
-    settings = load_settings(
-        slack_bot_token="xoxb-storm", slack_signing_secret=SECRET, slack_api_url=slack.base_url
-    )
+async def serve_slack(slack: FakeSlackApi, engine: Engine, **overrides: Any) -> AsyncIterator[SlackServer]:
+    """Serve ``engine`` with the configured Slack adapter under uvicorn until the block ends.
+
+    ``overrides``: other settings (e.g. OAuth's client id and secret, and no bot token).
+    """
+    defaults = {
+        "slack_bot_token": "xoxb-storm",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": slack.base_url,
+    }
+    settings = load_settings(**(defaults | overrides))
     app = create_app(engine, configured_adapters(engine, settings))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))

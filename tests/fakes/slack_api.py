@@ -80,6 +80,8 @@ class FakeSlackApi:
         self.acks: list[Payload] = []
         """Every message a Socket Mode client sent back (acks: ``{"envelope_id": ...}``)."""
         self.connected = asyncio.Event()
+        self.installed: dict[str, str] = {}
+        """Bot token -> team, for each workspace installed through ``oauth.v2.access``."""
         self._rate_limited = 0
         self._retry_after = "1"
         self._errors: dict[str, list[str]] = {}
@@ -185,13 +187,15 @@ class FakeSlackApi:
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": self._retry_after}
             )
         errors = self._errors.get(method)
-        answer = {"ok": False, "error": errors.pop(0)} if errors else self._answer(method, args)
+        answer = {"ok": False, "error": errors.pop(0)} if errors else self._answer(method, args, token)
         self._record(ApiCall(method, args, token, 200))
         return web.json_response(answer)
 
-    def _answer(self, method: str, args: Payload) -> Payload:
+    def _answer(self, method: str, args: Payload, token: str = "") -> Payload:
+        if method == "oauth.v2.access":
+            return self._oauth_access(args)
         if method == "auth.test":
-            user_id, bot_id, team_id = self.bot_user_id, self.bot_id, self.team_id
+            user_id, bot_id, team_id = self.bot_user_id, self.bot_id, self.installed.get(token, self.team_id)
             return {
                 "ok": True,
                 "user_id": user_id,
@@ -224,6 +228,26 @@ class FakeSlackApi:
         if method in ("conversations.history", "conversations.replies"):
             return {"ok": True, "messages": self._history(method, args), "has_more": False}
         return {"ok": True}
+
+    def _oauth_access(self, args: Payload) -> Payload:
+        """OAuth v2: the code ``code-<team>`` installs the app in that team with token ``xoxb-<team>``."""
+        team = str(args.get("code", "")).removeprefix("code-")
+        if not team or team == args.get("code"):
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{team}"
+        self.installed[token] = team
+        return {
+            "ok": True,
+            "app_id": "A1",
+            "authed_user": {"id": "U1"},
+            "scope": "chat:write,commands",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": team, "name": f"workspace {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def _stream(self, method: str, args: Payload) -> Payload:
         """Native streaming: a message started in a thread, appended to, stopped with blocks and metadata."""
