@@ -131,6 +131,14 @@ async def test_the_likeliest_of_two_competing_fixes_wins() -> None:
     assert await choose_correction(tokens, proposals, score) == "They're going home."
 
 
+@pytest.mark.parametrize(("word", "first"), [("doesnt", "doesn't"), ("Dont", "Don't"), ("isnt", "isn't")])
+def test_a_missing_apostrophe_is_the_first_spelling_suggestion(word: str, first: str) -> None:
+    from skills.corrections.spelling import english_spelling
+
+    spelling = english_spelling()
+    assert spelling.unknown(word) and spelling.suggestions(word)[0] == first
+
+
 def test_sentences_are_split_after_their_end_and_space() -> None:
     tokens = tokens_of("One two. Three? Four")
     assert ["".join(tokens[a:b]) for a, b in sentences_of(tokens)] == ["One two. ", "Three? ", "Four"]

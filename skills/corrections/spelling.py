@@ -35,12 +35,20 @@ class SpellingPass:
             return plain not in self._checker
 
     def suggestions(self, word: str) -> list[str]:
-        """Known words for an unknown ``word``, likeliest first, in the word's case."""
+        """Known words for an unknown ``word``, in the word's case.
+
+        First the word with an apostrophe put in ("doesnt" -> "doesn't", "Whats" -> "What's"),
+        which edit-distance candidates miss, then the dictionary's likeliest.
+        """
         plain = word.lower().replace("\u2019", "'")
+        contractions = [f"{plain[:i]}'{plain[i:]}" for i in range(1, len(plain))]
         with self._lock:
+            known = [w for w in contractions if w in self._checker]
             found = self._checker.candidates(plain) or set()
             ranked = sorted(found - {plain}, key=lambda w: (-self._checker.word_usage_frequency(w), w))
-        return [_in_case_of(word, w) for w in ranked[:MAX_SUGGESTIONS]]
+        apostrophe = "\u2019" if "\u2019" in word else "'"
+        suggestions = list(dict.fromkeys([*known, *ranked]))[:MAX_SUGGESTIONS]
+        return [_in_case_of(word, w.replace("'", apostrophe)) for w in suggestions]
 
 
 def _in_case_of(model: str, word: str) -> str:
