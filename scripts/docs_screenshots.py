@@ -1,10 +1,12 @@
 """Screenshots for the README and the guide, taken with headless Debian Chromium (as the browser tests).
 
     .venv/bin/python scripts/docs_screenshots.py web-chat [--model qwen2.5-1.5b]   # docs/assets/web-chat.png
+    .venv/bin/python scripts/docs_screenshots.py web-start    # docs/assets/web-chat-start.png
     .venv/bin/python scripts/docs_screenshots.py site                              # docs/assets/site-home.png
 
 ``web-chat`` serves the real app (all skills, a scratch database) on 127.0.0.1 and has a short
-conversation with the configured model; ``site`` opens the built guide (run ``make docs`` first).
+conversation with the configured model; ``web-start`` shows its first screen (the suggestions of
+an empty conversation; no model is needed); ``site`` opens the built guide (run ``make docs`` first).
 """
 
 from __future__ import annotations
@@ -50,10 +52,14 @@ async def say(page: Page, text: str) -> None:
     await page.wait_for_timeout(1000)  # a second reply (a reminder) may follow the first
 
 
-async def web_chat(model: str, out: Path) -> None:
-    """The web chat after a short conversation with ``model``."""
+async def web_chat(model: str, out: Path, conversation: tuple[str, ...] = CONVERSATION) -> None:
+    """The web chat after a short conversation with ``model`` (none: its first screen)."""
     with tempfile.TemporaryDirectory() as data:
-        engine = build_engine(Settings(data_dir=Path(data), model=model, training_schedule="off"))
+        # the skills of `make run`: the example plugin's /status is left out
+        settings = Settings(
+            data_dir=Path(data), model=model, training_schedule="off", skills_disabled=["status"]
+        )
+        engine = build_engine(settings)
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         server = uvicorn.Server(uvicorn.Config(create_app(engine), log_level="warning"))
@@ -67,8 +73,10 @@ async def web_chat(model: str, out: Path) -> None:
                 await page.goto(f"http://127.0.0.1:{listener.getsockname()[1]}/")
                 await page.fill("#name", "ann")
                 await page.press("#name", "Tab")
-                for text in CONVERSATION:
+                for text in conversation:
                     await say(page, text)
+                if not conversation:
+                    await expect(page.locator("#suggestions .chip").first).to_be_visible()
                 await page.screenshot(path=str(out))
                 await browser.close()
         finally:
@@ -94,13 +102,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["web-chat", "site"])
+    parser.add_argument("what", choices=["web-chat", "web-start", "site"])
     parser.add_argument("--model", default="qwen2.5-1.5b", help="the model answering in the web chat")
     parser.add_argument("--site", type=Path, default=ROOT / "build" / "site", help="the built guide")
     args = parser.parse_args()
     ASSETS.mkdir(parents=True, exist_ok=True)
     if args.what == "web-chat":
         asyncio.run(web_chat(args.model, ASSETS / "web-chat.png"))
+    elif args.what == "web-start":
+        asyncio.run(web_chat("fake", ASSETS / "web-chat-start.png", conversation=()))
     else:
         asyncio.run(site_home(args.site, ASSETS / "site-home.png"))
     return 0

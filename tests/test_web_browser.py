@@ -10,6 +10,7 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +21,13 @@ import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from bots.web.app import create_app
-from conversation import Engine, Reply
+from conversation import Engine, Reply, load_settings
+from conversation.assembly import build_engine
 from conversation.llm import FakeLLM
 from conversation.llm.base import ChatMessage
 from conversation.router import Router
 from skills import ChatSkill, SkillRequest, SkillResponse
+from skills.docs import DocsSkill
 from storage.tables import feedback
 from storage.web_logins import WebLogins
 from tests.fakes.engines import make_engine, migrated_database, sqlite_url
@@ -81,29 +84,37 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
+@asynccontextmanager
+async def serving(engine: Engine, start_s: float = 5) -> AsyncIterator[str]:
+    """``engine``'s web chat in uvicorn on an ephemeral port of 127.0.0.1; yields its URL."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(engine), log_level="warning", lifespan="on", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        async with asyncio.timeout(start_s):
+            while not server.started:
+                if task.done():
+                    await task  # surfaces why the server could not start
+                await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        listener.close()
+
+
 @pytest_asyncio.fixture(loop_scope="module")
 async def served(tmp_path: Path) -> AsyncIterator[Served]:
     """The real app (engine on a tmp SQLite file, a FakeLLM) in uvicorn on an ephemeral port."""
     llm = watched_llm()
     engine = make_engine(sqlite_url(tmp_path), llm)
-    app = create_app(engine)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[listener]))
-    try:
-        async with asyncio.timeout(5):
-            while not server.started:
-                if task.done():
-                    await task  # surfaces why the server could not start
-                await asyncio.sleep(0.01)
-        yield Served(f"http://127.0.0.1:{port}", engine, llm, sqlite_url(tmp_path))
-    finally:
-        server.should_exit = True
-        await task
-        listener.close()
+    async with serving(engine) as url:
+        yield Served(url, engine, llm, sqlite_url(tmp_path))
 
 
 NewContext = Callable[[], Awaitable[BrowserContext]]
@@ -405,3 +416,67 @@ async def test_the_login_link_opens_a_page_whose_button_signs_in_once(
     assert page.url == f"{served.url}/"
     assert (await history.json())["user"] == "boss"
     assert again.status == 401
+
+
+class Redlines:
+    """Stands in for proofread: one correction with its diff, as ``skills.proofread`` sends it."""
+
+    name = "proofread"
+    description = "Corrects spelling and grammar."
+
+    async def handle(self, request: SkillRequest) -> SkillResponse:
+        """'their going' corrected to 'they're going', with the diff."""
+        diff = [
+            {"op": "delete", "text": "their"},
+            {"op": "insert", "text": "they're"},
+            {"op": "equal", "text": " going"},
+        ]
+        data = {"corrected": "they're going", "diff": diff}
+        return SkillResponse(
+            [Reply("they're going\n\nChanges: ~~their~~ **they're** going", self.name, data=data)]
+        )
+
+
+async def test_a_proofread_redline_keeps_its_red_and_green(served: Served, new_context: NewContext) -> None:
+    served.engine.router = Router({"chat": ChatSkill("You are a test bot."), "proofread": Redlines()})
+    page = await open_tab(await new_context(), served.url)
+
+    await page.fill("#text", "/proofread their going")
+    await page.press("#text", "Enter")
+
+    answer = page.locator("#log .turn.assistant:not(.pending)")
+    await expect(answer.locator("del")).to_have_text("their")
+    await expect(answer.locator("ins")).to_have_text("they're")
+    colours = await answer.evaluate(
+        "bubble => ['del', 'ins'].map(tag => getComputedStyle(bubble.querySelector(tag)).color)"
+    )
+    assert colours == ["rgb(163, 38, 42)", "rgb(28, 107, 51)"]
+
+
+async def test_ask_on_a_fresh_data_folder_answers_from_the_guide_with_a_citation(
+    browser: Browser, tmp_path: Path
+) -> None:
+    guide = tmp_path / "guide"
+    guide.mkdir()
+    (guide / "slack.md").write_text("# Slack\n\nThe bot joins Slack with a bot token and an app token.\n")
+    (guide / "orders.md").write_text("# Orders\n\nAn order is priced by code from the menu.\n")
+    settings = load_settings(
+        data_dir=tmp_path / "data", model="fake", intent_classifier=False, docs_guide=guide
+    )
+    engine = build_engine(settings, llm=FakeLLM(lambda _: "It joins with a bot token and an app token [1]."))
+    docs = engine.router.skills["ask"]
+    assert isinstance(docs, DocsSkill) and docs.guide is not None
+    async with serving(engine, start_s=120) as url:
+        async with asyncio.timeout(120):
+            while docs.guide.indexing:
+                await asyncio.sleep(0.1)
+        context = await browser.new_context()
+        context.set_default_timeout(30000)
+        try:
+            page = await open_tab(context, url)
+            answer = await say(page, "What does the guide say about Slack?")
+        finally:
+            await context.close()
+
+    assert answer.startswith("It joins with a bot token and an app token [1].")
+    assert '[1] slack.md, section "Slack"' in answer
