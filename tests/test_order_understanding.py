@@ -289,3 +289,15 @@ async def test_a_bare_count_after_a_correction_word_recounts_the_last_item(count
     await customer.say(count)
 
     assert customer.state["items"] == [{"name": "sprite", "size": "small", "toppings": []}] * 2
+
+
+async def test_the_summary_offers_place_and_cancel_as_choices() -> None:
+    customer = Customer()
+    await customer.say("a small coke")
+    await customer.say("that's all, pickup")
+
+    assert customer.last is not None
+    assert [(c.label, c.text) for c in customer.last.replies[0].choices] == [
+        ("Place order", "yes"),
+        ("Cancel", "cancel"),
+    ]

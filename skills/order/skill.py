@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from conversation.language import phrase_book
 from conversation.llm.base import Completion
-from conversation.types import Reply
+from conversation.types import Choice, Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
 from skills.order.commands import adopt, needs_model, read_with_model
 from skills.order.dialogue import OrderDialogue
@@ -17,6 +18,13 @@ from skills.order.draft import OrderDraft
 from skills.order.menu import Menu, load_menu
 from skills.order.repair import claims, recognises, reminder, starts_order
 from skills.order.sink import OrderSink
+
+_BUTTONS: dict[str, list[str]] = phrase_book("order")["buttons"]
+PLACE_OR_CANCEL = (
+    Choice(_BUTTONS["place"][0], _BUTTONS["place"][1], "primary"),
+    Choice(_BUTTONS["cancel"][0], _BUTTONS["cancel"][1], "danger"),
+)
+"""The summary's buttons: pressing one says "yes" or "cancel" as if typed."""
 
 
 class OrderSkill:
@@ -105,8 +113,9 @@ class OrderSkill:
     def _respond(
         self, text: str, draft: OrderDraft, prompt: str = "", completion: Completion | None = None
     ) -> SkillResponse:
+        choices = PLACE_OR_CANCEL if draft.stage == "confirm" else ()
         return SkillResponse(
-            replies=[Reply(text, skill=self.name)],
+            replies=[Reply(text, skill=self.name, choices=choices)],
             hold_dialogue=True,
             state=draft.to_state(),
             prompt=prompt,
