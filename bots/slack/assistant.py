@@ -8,9 +8,8 @@ show the "is thinking…" status and stream natively (``bots.slack.streaming``).
 
 from __future__ import annotations
 
-from conversation.commands import slash_commands
 from conversation.router import Router
-from skills.prompts import load_examples
+from conversation.suggestions import suggested_prompts as registry_prompts
 
 MAX_PROMPTS = 4
 """Slack shows at most four suggested prompts."""
@@ -20,15 +19,7 @@ PROMPTS_TITLE = "Try one of these:"
 
 def suggested_prompts(router: Router) -> list[dict[str, str]]:
     """Up to four ``{"title", "message"}`` prompts: the task skills, in the registry's order."""
-    examples = load_examples()
-    prompts = []
-    for command in slash_commands(router):
-        skill = router.skills[command.name]
-        if command.private or skill is router.help:
-            continue
-        said = [*getattr(skill, "examples", ()), *examples.get(command.name, ())]
-        prompts.append({"title": command.summary, "message": str(said[0]) if said else f"/{command.name}"})
-    return prompts[:MAX_PROMPTS]
+    return [{"title": p.title, "message": p.message} for p in registry_prompts(router)[:MAX_PROMPTS]]
 
 
 def thread_title(text: str) -> str:

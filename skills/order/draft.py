@@ -147,6 +147,6 @@ def summary(menu: Menu, draft: OrderDraft) -> str:
         f"- {f'{n} x ' if n > 1 else ''}{named}: {money(prices[named] * n)}" for named, n in counted.items()
     )
     return (
-        f"Here is your order for {fulfilment_text(draft.fulfilment)}:\n{lines}\n"
+        f"Here is your order for {fulfilment_text(draft.fulfilment)}:\n{lines}\n\n"
         f"Total: {order_total(menu, draft)}"
     )
