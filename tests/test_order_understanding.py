@@ -16,6 +16,7 @@ from conversation import Message
 from conversation.llm import FakeLLM
 from skills import ChatSkill
 from skills.base import SkillRequest
+from skills.order import OrderSkill
 from tests.test_skill_order import Customer, menu_price
 
 
@@ -111,7 +112,8 @@ async def test_an_addition_after_a_correction_word_is_still_an_addition() -> Non
 
 
 @pytest.mark.parametrize(
-    "opening", ["hello, can I place an order?", "I want to order", "hi, I'd like to order some food"]
+    "opening",
+    ["hello, can I place an order?", "I want to order", "hi, I'd like to order some food", "order please"],
 )
 async def test_asking_to_order_starts_the_order_with_the_menu(tmp_path: Path, opening: str) -> None:
     async with TestBot.start(tmp_path) as bot:
@@ -301,3 +303,18 @@ async def test_the_summary_offers_place_and_cancel_as_choices() -> None:
         ("Place order", "yes"),
         ("Cancel", "cancel"),
     ]
+
+
+async def test_delivery_said_first_starts_the_order_and_is_kept(tmp_path: Path) -> None:
+    async with TestBot.start(tmp_path) as bot:
+        first = await bot.say("delivery, 10 Willow Avenue")
+        await bot.say("3 greek salads")
+        summary = await bot.say("that's it")
+
+    assert [r.skill for r in first] == ["order"] and "Noted: delivery to 10 Willow Avenue." in first[0].text
+    assert "for delivery to 10 Willow Avenue" in summary[0].text
+
+
+@pytest.mark.parametrize("text", ["my parcel delivery is 3 days late", "the delivery guy was rude"])
+def test_talk_about_deliveries_starts_no_order(text: str) -> None:
+    assert OrderSkill().recognises(text) is False

@@ -63,6 +63,9 @@ _ADDRESS = re.compile(
     r"|\b(?:my )?address(?: is|:)|\bdeliver(?:ed|y)? it at)\s+(?P<address>.+)",
     re.IGNORECASE | re.DOTALL,
 )
+_DELIVERY_WORD = re.compile(r"\bdeliver(?:y|ed|ing)?\b", re.I)
+_NUMBERED = re.compile(r"\b\d+[A-Za-z]?(?:,?\s+[A-Za-z][\w'.-]*){2,6}")
+"""A numbered street address: "10 Willow Avenue", "221B Baker Street"."""
 _ADDRESS_END = re.compile(r"[!?\n]|\.(?:\s|$)")
 _ADDRESS_TAIL = re.compile(
     r"(?:[\s,;:.!-]+|\b(?:please|pls|thanks|thank you|thx|asap)\b|[:;]-?[()DPp]"
@@ -102,6 +105,7 @@ _RESTATEMENTS = Phrases(_WORDS["restatements"])
 _AGAIN = Phrases(_WORDS["again"])
 _NONE = Phrases(_WORDS["none_answers"])
 _ADDRESS_LEAD_INS = frozenset(_WORDS["address_lead_ins"])
+_NOT_STREETS = frozenset(_WORDS["not_streets"])
 
 
 @dataclass
@@ -167,6 +171,8 @@ def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading
         unexplained=[t.value for t in tokens if t.kind == "word" and _unexplained(t.value)],
     )
     reading.none = _NONE.search(said) and not reading.names_items
+    if reading.fulfilment == "delivery" and not reading.address:
+        reading.address = _numbered_address(rest)
     if address_expected and not reading.address and _looks_like_address(rest, reading):
         reading.address = _clean_address(rest)
         reading.fulfilment = "delivery"
@@ -216,6 +222,16 @@ def _address(text: str) -> tuple[str | None, str]:
         return None, text
     start = match.start("address")
     return address, text[:start] + " " + text[start + len(raw) :]
+
+
+def _numbered_address(text: str) -> str | None:
+    """A street address with its number said after the word for delivery ("delivery, 10 Willow Avenue")."""
+    word = next((m for m in _DELIVERY_WORD.finditer(text)), None)
+    found = _NUMBERED.search(text, word.end()) if word else None
+    if found is None:
+        return None
+    street = normalise(found.group(0)).split()[1:]
+    return None if not street or street[0] in _NOT_STREETS else _clean_address(found.group(0))
 
 
 def _clean_address(raw: str) -> str:

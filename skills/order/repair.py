@@ -12,7 +12,7 @@ from conversation.language import GAP, Frame, Phrases, phrase_book
 from conversation.language import said as words_of
 from skills.order.dialogue import OrderDialogue
 from skills.order.draft import OrderDraft, describe_lines, order_total
-from skills.order.reading import Reading
+from skills.order.reading import GREETINGS, Reading
 
 _WORDS = phrase_book("order")
 _QUESTION = Phrases(["?"])
@@ -20,6 +20,7 @@ _OPENS_QUESTION = Phrases(_WORDS["question_openers"])
 _ORDER_VERBS = Phrases(_WORDS["order_verbs"])
 _ORDERING = Phrases(_WORDS["ordering"])
 _START = Phrases(_WORDS["start"])
+_ARTICLES = frozenset({"a", "an", "the", "my", "new", "to", "?"})
 _WANTS_FOOD = Frame(_WORDS["ordering"], GAP, _WORDS["food"])
 _QUOTED = re.compile(
     r"(?:(?<=\s)|^)([\"'\u201c\u2018])(?:(?!\1).){1,400}?[\"'\u201d\u2019](?=[\s,.!?;:)]|$)", re.S
@@ -99,6 +100,9 @@ def recognises(dialogue: OrderDialogue, text: str) -> bool:
     if starts_order(text):
         return True
     reading = dialogue.read(OrderDraft(), text)
+    outside = [w for w in reading.unexplained if w not in words_of(reading.address or "").split()]
+    if reading.fulfilment and not outside and not reading.question:
+        return True  # "delivery to 10 Willow Avenue, please" before any item
     if not reading.parsed.lines or reading.question is not None:
         return False
     if _ORDERING.search(said):
@@ -125,9 +129,10 @@ def instruction(dialogue: OrderDialogue, text: str) -> str:
 
 
 def starts_order(text: str) -> bool:
-    """Whether ``text`` asks to order ("can I place an order?", "I'd like to order some food")."""
+    """Whether ``text`` asks to order ("can I place an order?", "order please", "I'd like some food")."""
     said = words_of(text)
-    return _START.search(said) or _WANTS_FOOD.search(said)
+    bare = set(said.split()) - GREETINGS - _ARTICLES == {"order"}
+    return bare or _START.search(said) or _WANTS_FOOD.search(said)
 
 
 def _asks(said: str) -> bool:

@@ -14,7 +14,7 @@ from conversation.types import Choice, Reply
 from skills.base import SkillRequest, SkillResponse, render_prompt
 from skills.order.commands import adopt, needs_model, read_with_model
 from skills.order.dialogue import OrderDialogue
-from skills.order.draft import OrderDraft
+from skills.order.draft import OrderDraft, fulfilment_text
 from skills.order.menu import Menu, load_menu
 from skills.order.repair import claims, recognises, reminder, starts_order
 from skills.order.sink import OrderSink
@@ -87,7 +87,14 @@ class OrderSkill:
             if call.commands is not None:
                 notes = adopt(reading, call.commands, self.menu, draft if need == "gaps" else None)
         step = self.dialogue.step(draft, reading, notes)
-        text = f"{self.dialogue.welcome()} {step.text}" if opening and step.outcome == "open" else step.text
+        text = step.text
+        if opening and step.outcome == "open" and not step.draft.items and reading.fulfilment:
+            where = fulfilment_text(step.draft.fulfilment)  # "delivery to 10 Willow Avenue" said first
+            text = self.dialogue.greeting().replace(
+                "\nWhat would you like?", f"\nNoted: {where}. What would you like?"
+            )
+        elif opening and step.outcome == "open":
+            text = f"{self.dialogue.welcome()} {step.text}"
         if step.outcome == "open":
             return self._respond(text, step.draft, prompt, completion)
         if step.order is not None and self.sink is not None:
