@@ -318,3 +318,13 @@ async def test_delivery_said_first_starts_the_order_and_is_kept(tmp_path: Path) 
 @pytest.mark.parametrize("text", ["my parcel delivery is 3 days late", "the delivery guy was rude"])
 def test_talk_about_deliveries_starts_no_order(text: str) -> None:
     assert OrderSkill().recognises(text) is False
+
+
+async def test_ok_thanks_at_the_summary_places_the_order() -> None:
+    customer = Customer()
+    await customer.say("a small coke")
+    await customer.say("that's all, pickup")
+
+    text = await customer.say("ok thx")
+
+    assert text.startswith("Thank you! Your order is placed")

@@ -64,7 +64,8 @@ class OrderDialogue:
 
     def read(self, draft: OrderDraft, text: str) -> Reading:
         """What code understands of ``text`` at the draft's stage."""
-        return read(self.lexicon, text, address_expected=draft.stage == "address")
+        stage = draft.stage
+        return read(self.lexicon, text, address_expected=stage == "address", confirming=stage == "confirm")
 
     def step(self, draft: OrderDraft, reading: Reading, notes: list[str] | None = None) -> Step:
         """Advance the dialogue by one customer message (``notes``: said first, from its reading)."""

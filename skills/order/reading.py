@@ -47,7 +47,9 @@ _YES = _phrases(
 )  # fmt: skip
 _WEAK_YES = {"ok", "okay", "k", "alright", "fine", "good", "great", "cool", "right", "nice", "excellent"}
 _WEAK_YES |= {"awesome", "lovely", "all", "then", "so", "oh", "well", "please"}
-"""Words that confirm when a message has nothing else ("ok", "perfect then"); not with "thanks"."""
+"""Words that confirm when a message has nothing else ("ok", "perfect then")."""
+_THANKS = {"thanks", "thank", "you", "thx", "ty", "ta", "cheers", "much", "a", "lot"}
+"""Said with a word above at the summary, they still confirm ("ok thx")."""
 _PICKUP = _phrases(
     r"pick ?up", r"pick (?:it|them|that|this|everything|the order|my order|the food) up",
     r"picking (?:it )?up",
@@ -143,8 +145,11 @@ class Reading:
         return bool(named or self.edits.edits)
 
 
-def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading:
-    """Read ``text``; with ``address_expected`` a bare address counts as the address."""
+def read(lexicon: Lexicon, text: str, address_expected: bool = False, confirming: bool = False) -> Reading:
+    """Read ``text``; with ``address_expected`` a bare address counts as the address.
+
+    ``confirming`` (the summary was shown): "ok thanks" agrees, as "ok" does.
+    """
     address, rest = _address(text)
     said = " " + " ".join(re.findall(r"[a-z0-9]+", normalise(rest))) + " "
     tokens, negated, contrasted = _without_negations(lexicon.tokenise(rest))
@@ -158,7 +163,7 @@ def read(lexicon: Lexicon, text: str, address_expected: bool = False) -> Reading
         fulfilment="delivery" if address else fulfilment,
         address=address,
         done=bool(_DONE.search(said)),
-        yes=bool(_YES.search(said)) or (bool(words) and set(words) <= _WEAK_YES),
+        yes=bool(_YES.search(said)) or _weak_yes(words, confirming),
         no=bool(_NO.search(said)),
         cancel=bool(_CANCEL.search(said)) and not any(e.action == "remove" for e in edits.edits),
         greeting=bool(words) and all(w in GREETINGS for w in words),
@@ -253,6 +258,12 @@ def _looks_like_address(text: str, reading: Reading) -> bool:
     if reading.names_items or reading.cancel or reading.question or reading.fulfilment == "pickup":
         return False
     return bool(re.search(r"\d", text)) or (len(text.split()) >= 2 and "?" not in text)
+
+
+def _weak_yes(words: list[str], confirming: bool) -> bool:
+    """A message of nothing but agreement ("ok", "perfect then"); at the summary also "ok thanks"."""
+    known = _WEAK_YES | (_THANKS if confirming else set())
+    return bool(words) and set(words) <= known and bool(set(words) & _WEAK_YES)
 
 
 def _amends(said: str, lines: int) -> Amends:
