@@ -84,7 +84,7 @@ async def test_on_the_real_small_model_a_translation_mid_order_is_answered_and_t
     finally:
         await model.aclose()
 
-    assert translated.skill == "translate" and translated.text.startswith("English → Spanish: ")
+    assert translated.skill == "translate" and translated.text.startswith("English → Spanish")  # maybe unsure
     assert reminder.skill == "order"
     assert "14.75" in summary.text  # 9.25 + peppers 1.00 + large fries 4.50
     assert placed.skill == "order"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from conversation.llm.base import LLM, ScoresText
 from skills.corrections.confusions import shipped_confusions
 from skills.corrections.search import (
+    Proposal,
     Scorer,
     choose_correction,
     confusion_proposals,
@@ -52,9 +53,10 @@ async def check_correction(text: str, draft: Drafter, llm: LLM, context: str) ->
         spelling, hopeless = spelling_proposals(tokens, english_spelling())
         drafted = current if current in drafts else await draft(current)
         drafts.add(drafted)
+        modelled = proposals_between(tokens, drafted)
         proposals = [
-            *spelling,
-            *proposals_between(tokens, drafted),
+            *_draft_first(spelling, modelled),
+            *modelled,
             *confusion_proposals(tokens, shipped_confusions()),
         ]
         corrected = await choose_correction(tokens, proposals, score)
@@ -63,6 +65,17 @@ async def check_correction(text: str, draft: Drafter, llm: LLM, context: str) ->
             break
         current = corrected
     return CheckedCorrection(current, unknown, passes)
+
+
+def _draft_first(spelling: list[Proposal], modelled: list[Proposal]) -> list[Proposal]:
+    """The spellings, but where the model's draft chose one of a word's, that one alone.
+
+    The dictionary and the draft agree ("teh": "the"), so "ten" and "tea" need not compete.
+    """
+    drafted = {(p.start, p.end, p.replacement) for p in modelled}
+    chosen = [p for p in spelling if (p.start, p.end, p.replacement) in drafted]
+    agreed = {(p.start, p.end) for p in chosen}
+    return [p for p in spelling if (p.start, p.end) not in agreed or p in chosen]
 
 
 def _scorer(llm: LLM, context: str) -> Scorer:
