@@ -48,8 +48,6 @@ _YES = _phrases(
 _WEAK_YES = {"ok", "okay", "k", "alright", "fine", "good", "great", "cool", "right", "nice", "excellent"}
 _WEAK_YES |= {"awesome", "lovely", "all", "then", "so", "oh", "well", "please"}
 """Words that confirm when a message has nothing else ("ok", "perfect then")."""
-_THANKS = {"thanks", "thank", "you", "thx", "ty", "ta", "cheers", "much", "a", "lot"}
-"""Said with a word above at the summary, they still confirm ("ok thx")."""
 _PICKUP = _phrases(
     r"pick ?up", r"pick (?:it|them|that|this|everything|the order|my order|the food) up",
     r"picking (?:it )?up",
@@ -105,6 +103,8 @@ _SECOND_THOUGHTS = Phrases(_WORDS["second_thoughts"])
 _ADDITIONS = Phrases(_WORDS["additions"])
 _RESTATEMENTS = Phrases(_WORDS["restatements"])
 _AGAIN = Phrases(_WORDS["again"])
+_THANKS = frozenset(_WORDS["thanks"])
+"""Said with a weak yes at the summary, they still confirm ("ok thx")."""
 _NONE = Phrases(_WORDS["none_answers"])
 _ADDRESS_LEAD_INS = frozenset(_WORDS["address_lead_ins"])
 _NOT_STREETS = frozenset(_WORDS["not_streets"])
@@ -262,7 +262,7 @@ def _looks_like_address(text: str, reading: Reading) -> bool:
 
 def _weak_yes(words: list[str], confirming: bool) -> bool:
     """A message of nothing but agreement ("ok", "perfect then"); at the summary also "ok thanks"."""
-    known = _WEAK_YES | (_THANKS if confirming else set())
+    known = _WEAK_YES | (_THANKS if confirming else frozenset())
     return bool(words) and set(words) <= known and bool(set(words) & _WEAK_YES)
 
 

@@ -20,7 +20,7 @@ _OPENS_QUESTION = Phrases(_WORDS["question_openers"])
 _ORDER_VERBS = Phrases(_WORDS["order_verbs"])
 _ORDERING = Phrases(_WORDS["ordering"])
 _START = Phrases(_WORDS["start"])
-_ARTICLES = frozenset({"a", "an", "the", "my", "new", "to", "?"})
+_BARE_ORDER_WORDS = frozenset(_WORDS["bare_order_words"])
 _WANTS_FOOD = Frame(_WORDS["ordering"], GAP, _WORDS["food"])
 _QUOTED = re.compile(
     r"(?:(?<=\s)|^)([\"'\u201c\u2018])(?:(?!\1).){1,400}?[\"'\u201d\u2019](?=[\s,.!?;:)]|$)", re.S
@@ -131,7 +131,7 @@ def instruction(dialogue: OrderDialogue, text: str) -> str:
 def starts_order(text: str) -> bool:
     """Whether ``text`` asks to order ("can I place an order?", "order please", "I'd like some food")."""
     said = words_of(text)
-    bare = set(said.split()) - GREETINGS - _ARTICLES == {"order"}
+    bare = set(said.split()) - GREETINGS - _BARE_ORDER_WORDS == {"order"}
     return bare or _START.search(said) or _WANTS_FOOD.search(said)
 
 
